@@ -1,0 +1,404 @@
+"""Extract: run the grammar's rules over a document's text → normalised indicator rows.
+
+Every rule of ``patterns/`` proposes matches; each proposal is normalised (or refused) by its kind; then
+proposals compete for their digits: one digit belongs to one row, the higher-priority (then longer) wins.
+Counts read their counted noun with underthesea's word segmentation. Table rows are read cell by cell.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from . import normalise as N
+from .grammar import Grammar, load
+from .ingest import nfc_view
+from .records import Block, Document, Indicator
+from .segment import Outline
+
+TOKEN = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}0-9]*|[0-9]+(?:[.,][0-9]+)*|[^\s]")
+WORD = regex.compile(r"[\p{L}\p{M}]+")
+SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
+CELL_NUM = regex.compile(r"^\s*(?P<n>[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?)\s*(?P<pct>%)?\s*$")
+INDEX_CELL = regex.compile(r"^\s*(?:[0-9]{1,3}|[IVXLC]{1,6}|[a-zđ])[.)]?\s*$")
+FOOTNOTE_LINE = regex.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S))")
+
+
+@dataclass
+class Cand:
+    kind: str
+    core: tuple[int, int]  # the digits this proposal claims
+    span: tuple[int, int]  # what the row's text shows
+    priority: int
+    fields: dict
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    from underthesea import word_tokenize  # offline CRF model shipped inside the package
+
+    return lru_cache(maxsize=65536)(lambda s: tuple(word_tokenize(s)))
+
+
+def words_before(text: str, pos: int, n: int = 3) -> list[str]:
+    return [w.lower() for w in WORD.findall(text[max(0, pos - 40):pos])][-n:]
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    lo = max(0, start - 400)
+    s = lo
+    for m in SENT_END.finditer(text, lo, start):
+        s = m.end()
+    m = SENT_END.search(text, end, min(len(text), end + 400))
+    e = m.end() if m else min(len(text), end + 400)
+    return s, e
+
+
+class Extractor:
+    def __init__(self, grammar: Grammar | None = None):
+        self.g = grammar or load()
+        lex = self.g.lexicon
+        self.scales = {" ".join(k.split()): v for k, v in lex.get("scales", {}).items()}
+        self.money_ctx = [m.lower() for m in lex.get("money_context", [])]
+        self.nouns = sorted((tuple(n.lower().replace(",", " ,").split()) for n in lex.get("counted_nouns", [])),
+                            key=len, reverse=True)
+        self.classifiers = set(lex.get("classifiers", []))
+        self.not_units = {tuple(w.lower().split()) for w in lex.get("not_units", [])}
+        self.not_after = {tuple(w.lower().split()) for w in lex.get("not_after", [])}
+        self.doc_surface = lex.get("_doc_type_surface", {})
+
+    # ------------------------------------------------------------------ proposals
+    def proposals(self, text: str, lo: int = 0, hi: int | None = None):
+        hi = len(text) if hi is None else hi
+        for rule in self.g.rules:
+            for m in rule.rx.finditer(text, lo, hi, overlapped=False):
+                yield from self.normalise(rule.kind, rule.name, rule.priority, m, text)
+
+    def normalise(self, kind, name, prio, m, text):
+        g = {k: v for k, v in m.groupdict().items() if v is not None}
+        span = (m.start(), m.end())
+        qual = " ".join(g.get("qual", "").lower().split())
+        if kind == "date":
+            v = N.iso_date(g.get("d"), g["m"], g.get("y"))
+            if v:
+                yield Cand("date", self._digits(m), span, prio, {"value": v})
+        elif kind == "period":
+            if "a" in g:
+                a, b = N.parse_dmy(g["a"]), N.parse_dmy(g["b"])
+            else:
+                a, b = g["y1"], g["y2"]
+            if a and b and a < b and (len(a) > 4 or int(b) - int(a) <= 100):
+                yield Cand("period", self._digits(m), span, prio, {"value": f"{a}/{b}"})
+        elif kind == "percent":
+            yield Cand("percent", self._digits(m), span, prio, {"value": N.plain(N.number(g["n1"])), "unit": "%",
+                                                               "qualifier": qual})
+        elif kind == "money":
+            if "cur" not in g and "per" not in g and not self._money_context(text, m.start()):
+                return
+            v = N.money(g, self.scales)
+            f = {"value": v, "unit": "VND", "qualifier": qual}
+            if g.get("per"):
+                f["per"] = g["per"].lower()
+            yield Cand("money", self._digits(m), span, prio, f)
+        elif kind == "ratio":
+            a, b = N.number(g["a"]), N.number(g["b"])
+            if b == 0 or a > b:
+                return
+            unit, end = self.counted_noun(text, m.end())
+            if unit is None and name == "ratio":
+                return
+            sp = (m.start(), end if unit else m.end())
+            yield Cand("ratio", self._digits(m), sp, prio, {"value": f"{N.plain(a)}/{N.plain(b)}", "unit": unit or ""})
+        elif kind == "count":
+            yield from self.count(m, g, qual, prio, text)
+        elif kind == "doc_ref":
+            yield from self.doc_ref(m, g, prio, text)
+
+    def _digits(self, m) -> tuple[int, int]:
+        s = m.group(0)
+        i = next((k for k, c in enumerate(s) if c.isdigit() and c.isascii()), 0)
+        j = max((k for k, c in enumerate(s) if c.isdigit() and c.isascii()), default=len(s) - 1)
+        return m.start() + i, m.start() + j + 1
+
+    def _money_context(self, text, pos) -> bool:
+        s, _ = sentence_bounds(text, pos, pos)
+        window = " ".join(text[max(s, pos - 160):pos].lower().split())
+        return any(w in window for w in self.money_ctx)
+
+    # ------------------------------------------------------------------ counts
+    def counted_noun(self, text: str, pos: int, scale_ok: bool = False):
+        """(unit, end offset) of the noun phrase counted by the number ending at ``pos``; (None, pos) if none."""
+        toks = []
+        for t in TOKEN.finditer(text, pos, min(len(text), pos + 90)):
+            gap = text[toks[-1].end() if toks else pos:t.start()]
+            if gap.count("\n") > 2 or (toks and len(toks) >= 6):
+                break
+            toks.append(t)
+        if toks and toks[0].group() in "“\"‘":
+            toks = toks[1:]
+        if not toks or not WORD.fullmatch(toks[0].group()):
+            return None, pos
+        low = [t.group().lower() for t in toks]
+        for k in (2, 1):
+            if tuple(low[:k]) in self.not_units and len(low) >= k:
+                return None, pos
+        # longest counted-noun phrase from the lexicon ("tin, bài" keeps its comma)
+        for phrase in self.nouns:
+            if tuple(low[:len(phrase)]) == phrase:
+                return " ".join(t.group() for t in toks[:len(phrase)]).lower().replace(" ,", ","), toks[len(phrase) - 1].end()
+        words = []
+        for t in toks:
+            if not WORD.fullmatch(t.group()):
+                break
+            words.append(t)
+        if not words:
+            return None, pos
+        seg = _segmenter()(" ".join(w.group() for w in words))
+        n = len(seg[0].split()) if seg else 1
+        n = max(1, min(n, len(words)))
+        if n == 1 and low[0] in self.classifiers and len(seg) > 1:
+            nxt = tuple(seg[1].lower().split())
+            if nxt not in self.not_units and nxt[:1] not in self.not_units:
+                n = min(len(words), 1 + len(nxt))
+        unit = " ".join(w.group() for w in words[:n]).lower()
+        return unit, words[n - 1].end()
+
+    def count(self, m, g, qual, prio, text):
+        s, e = m.start("n1"), m.end("n1")
+        before = words_before(text, s)
+        for k in (1, 2, 3):
+            if len(before) >= k and tuple(before[-k:]) in self.not_after:
+                return
+        # a capitalised word just before the number, inside a sentence, names something ("Đoàn 356")
+        prev = regex.search(r"([\p{L}\p{M}]+)[ \t\n]*$", text[max(0, s - 40):s])
+        if prev and prev.group(1)[0].isupper() and not g.get("qual"):
+            lead = text[max(0, s - 40):s][:prev.start(1)].rstrip(" \t\n")
+            if lead and lead[-1] not in ".:;!?(-–•+*“\"\n":
+                return
+        # a number opening a line followed by a capital: a footnote or list number, not a count
+        line_start = text.rfind("\n", 0, s) + 1
+        if not g.get("qual") and not text[line_start:s].strip() and regex.match(r"\s+\p{Lu}", text[e:e + 3]):
+            return
+        value = N.number(g["n1"])
+        unit, end = self.counted_noun(text, e)
+        if unit is None:
+            # "1,5 triệu người": a scale word multiplies, the noun after it is counted
+            sm = regex.match(r"\s+(triệu|nghìn|ngàn|tỷ|tỉ)\b", text[e:e + 12])
+            if not sm:
+                return
+            unit, end = self.counted_noun(text, e + sm.end())
+            if unit is None:
+                return
+            value = value * self.scales[sm.group(1)]
+        start = m.start("qual") if g.get("qual") else s
+        yield Cand("count", (s, e), (start, end), prio,
+                   {"value": N.plain(value), "unit": unit, "qualifier": qual})
+
+    # ------------------------------------------------------------------ document references
+    def doc_type(self, words: str) -> str:
+        return self.doc_surface.get(" ".join(words.lower().split()), "")
+
+    def doc_ref(self, m, g, prio, text):
+        ab = self.g.abbreviations
+        words = g.get("type", "")
+        if "list" in g:
+            nums = regex.findall(r"[0-9]+", g["list"])
+            suffix = N.WS.sub("", g.get("suffix", ""))
+            pos = [(x.start(), x.end()) for x in regex.finditer(r"[0-9]+", g["list"])]
+            base = m.start("list")
+            for i, (n, (a, b)) in enumerate(zip(nums, pos)):
+                code = N.canonical_code(n + suffix, ab)
+                dtype = self.doc_type(words) or N.doc_type_from_code(code, ab)
+                core = (base + a, base + b if i < len(nums) - 1 else m.end())
+                span = (m.start(), base + b) if i == 0 else (base + a, m.end() if i == len(nums) - 1 else base + b)
+                yield Cand("doc_ref", core, span, prio, {"value": code, "doc_type": dtype})
+            return
+        code = g["code"]
+        bare = regex.fullmatch(r"[0-9]+", code)
+        if bare and not g.get("so") and regex.fullmatch(r"(?:19|20)[0-9]{2}", code):
+            return  # "Kế hoạch 2023": a year, not a number
+        if bare and not words:
+            return
+        code = N.canonical_code(code, ab)
+        dtype = self.doc_type(words) if words else ""
+        if not dtype or words.split()[0].lower() == "hướng" and len(words.split()) == 1:
+            dtype = N.doc_type_from_code(code, ab) or dtype
+        if not dtype and not words:
+            return
+        yield Cand("doc_ref", (m.start("code"), m.end("code")), (m.start(), m.end()), prio,
+                   {"value": code, "doc_type": dtype})
+
+    # ------------------------------------------------------------------ resolution
+    def resolve(self, cands: list[Cand]) -> list[Cand]:
+        cands.sort(key=lambda c: (-c.priority, -(c.core[1] - c.core[0]), c.core[0]))
+        taken: list[tuple[int, int]] = []
+        out = []
+        for c in cands:
+            if any(c.core[0] < b and a < c.core[1] for a, b in taken):
+                continue
+            taken.append(c.core)
+            out.append(c)
+        out.sort(key=lambda c: c.span[0])
+        # a date right after a reference is the reference's issue date
+        dates = [c for c in out if c.kind == "date"]
+        for c in out:
+            if c.kind == "doc_ref":
+                for d in dates:
+                    if 0 <= d.span[0] - c.span[1] <= 12:
+                        gap = self._text[c.span[1]:d.span[0]]
+                        if regex.fullmatch(r"[\s,]*(?:(?i:ban hành|ký)\s*)?(?:(?i:ngày)\s*)?", gap):
+                            c.fields["ref_date"] = d.fields["value"]
+                        break
+                    if d.span[0] > c.span[1] + 12:
+                        break
+        return out
+
+    # ------------------------------------------------------------------ document
+    def run(self, doc: Document, outline: Outline, orig: str | None = None, back: list[int] | None = None
+            ) -> list[Indicator]:
+        """``doc`` holds the NFC text the rules read (and its blocks); ``orig``/``back`` map offsets back to
+        the text the user sees when NFC changed it."""
+        ntext = doc.text
+        self._text = ntext
+        self._orig = orig if orig is not None else ntext
+        o = (lambda i: back[i]) if back else (lambda i: i)
+        tables = [b for b in doc.blocks if b.kind == "table"]
+        # the rules run over the whole text; what falls inside table rows is read per cell instead
+        cands = [c for c in self.proposals(ntext) if not _inside(c.core, tables)]
+        rows = [self._row(doc, outline, c, ntext, o) for c in self.resolve(cands)]
+        rows.extend(self.table_rows(doc, outline, ntext, o))
+        rows.sort(key=lambda r: r.char_start)
+        return rows
+
+    def _row(self, doc, outline, c: Cand, ntext, o) -> Indicator:
+        s, e = c.span
+        blk = _block_at(doc.blocks, s)
+        anchor = blk.anchor if blk is not None and blk.anchor is not None else s
+        origin = "body"
+        if blk is not None and blk.kind == "footnote":
+            origin = "footnote"
+        elif blk is not None and FOOTNOTE_LINE.match(ntext[blk.start:blk.end]):
+            origin = "footnote"
+        sec = outline.at(anchor)
+        cs, ce = sentence_bounds(ntext, s, e)
+        f = c.fields
+        return Indicator(
+            doc_id=doc.doc_id, source_file=doc.source_file, kind=c.kind, value=f["value"],
+            unit=f.get("unit", ""), qualifier=f.get("qualifier", ""), doc_type=f.get("doc_type", ""),
+            ref_date=f.get("ref_date", ""), section_path=sec.path if sec else "",
+            section_title=sec.title if sec else "", origin=origin, text=self._orig[o(s):o(e)],
+            context=" ".join(ntext[cs:ce].split()), char_start=o(s), char_end=o(e),
+            page=blk.page if blk is not None else None, per=f.get("per", ""))
+
+    # ------------------------------------------------------------------ tables
+    def table_rows(self, doc: Document, outline: Outline, ntext: str, o) -> list[Indicator]:
+        out: list[Indicator] = []
+        groups: list[list[Block]] = []
+        for b in doc.blocks:
+            if b.kind != "table":
+                continue
+            tno = b.table
+            if groups and (groups[-1][-1].table == tno if tno is not None else _adjacent(ntext, groups[-1][-1], b)):
+                groups[-1].append(b)
+            else:
+                groups.append([b])
+        for ti, rows in enumerate(groups, 1):
+            grid = [_cells(ntext, b) for b in rows]
+            header: list[list[str]] = []
+            seen_data = False
+            for b, cells in zip(rows, grid):
+                texts = [ntext[a:z].strip() for a, z in cells]
+                nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t)]
+                if _column_numbering(texts):
+                    seen_data = True
+                    continue
+                label_i = next((i for i, t in enumerate(texts) if t and not CELL_NUM.match(t)
+                                and not INDEX_CELL.match(t)), None)
+                data = [i for i in nums if not (i == 0 and label_i is not None and label_i > 0)]
+                if not data or label_i is None or (not seen_data and not any(
+                        t and not CELL_NUM.match(t) for t in texts[:label_i + 1])):
+                    if not seen_data:
+                        header.append(texts)
+                    continue
+                seen_data = True
+                label = texts[label_i]
+                sec = outline.at(b.start)
+                title = outline.table_titles.get(b.table if b.table is not None else -1, "") or \
+                    _title_before(ntext, rows[0].start)
+                for i in data:
+                    a, z = cells[i]
+                    t = ntext[a:z]
+                    lead = len(t) - len(t.lstrip())
+                    mm = CELL_NUM.match(t)
+                    val = N.plain(N.number(mm.group("n")))
+                    s, e = a + lead, a + lead + len(t.strip())
+                    out.append(Indicator(
+                        doc_id=doc.doc_id, source_file=doc.source_file,
+                        kind="percent" if mm.group("pct") else "count", value=val,
+                        unit="%" if mm.group("pct") else "", section_path=sec.path if sec else "",
+                        section_title=(sec.title if sec else title), origin="table",
+                        text=self._orig[o(s):o(e)], context=" | ".join(x for x in texts if x),
+                        char_start=o(s), char_end=o(e), page=b.page, table=ti, row=label,
+                        col=_header_path(header, i)))
+        return out
+
+
+def _inside(core, tables: list[Block]) -> bool:
+    return any(b.start <= core[0] < b.end for b in tables)
+
+
+def _block_at(blocks: list[Block], pos: int) -> Block | None:
+    lo, hi = 0, len(blocks)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if blocks[mid].end <= pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < len(blocks) and blocks[lo].start <= pos:
+        return blocks[lo]
+    return None
+
+
+def _adjacent(text: str, a: Block, b: Block) -> bool:
+    return text[a.end:b.start].count("\n") <= 1
+
+
+def _cells(text: str, b: Block) -> list[tuple[int, int]]:
+    if b.cells:
+        return b.cells
+    out, pos = [], b.start
+    for part in text[b.start:b.end].split("\t"):
+        out.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    return out
+
+
+def _column_numbering(texts: list[str]) -> bool:
+    """'A  B  01  02  03' / '1 2 3 4': the row that numbers the columns."""
+    vals = [t for t in texts if t]
+    if len(vals) < 3:
+        return False
+    letters = [t for t in vals if regex.fullmatch(r"[A-Z]", t)]
+    nums = [int(t) for t in vals if regex.fullmatch(r"[0-9]{1,2}", t)]
+    if len(letters) + len(nums) != len(vals) or len(nums) < 2:
+        return False
+    return letters != [] or nums == sorted(nums) and len(set(nums)) == len(nums) and nums[0] <= 1
+
+
+def _header_path(header: list[list[str]], col: int) -> str:
+    """Column header path: each header row's cell above the column, a merged (empty) cell taking the
+    text of the filled cell on its left."""
+    parts = []
+    for row in header:
+        v = next((row[j] for j in range(min(col, len(row) - 1), -1, -1) if row[j]), "")
+        if v and v not in parts:
+            parts.append(v)
+    return " > ".join(parts)
+
+
+def _title_before(text: str, pos: int) -> str:
+    lines = [ln.strip() for ln in text[max(0, pos - 600):pos].split("\n") if ln.strip()]
+    lines = [ln for ln in lines if "\t" not in ln and not ln.startswith("(")]
+    return " ".join(lines[-2:]) if lines else ""

@@ -1,0 +1,228 @@
+"""Ingest: a file → one plain text plus blocks (paragraph / heading / table / footnote) with offsets and pages.
+
+Every reader builds the text with a ``TextBuilder`` so that block offsets are exact by construction.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import statistics
+import unicodedata
+from pathlib import Path
+
+from .records import Block, Document
+
+SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf"}
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class IngestError(Exception):
+    """A file that cannot be read; the message is one plain sentence for the user."""
+
+
+class TextBuilder:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.blocks: list[Block] = []
+
+    def add(self, s: str, kind: str | None = None, **kw) -> Block | None:
+        start = self.pos
+        self.parts.append(s)
+        self.pos += len(s)
+        if kind:
+            b = Block(kind=kind, start=start, end=self.pos, **kw)
+            self.blocks.append(b)
+            return b
+        return None
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+# ---------------------------------------------------------------------------------------------- text
+def decode(data: bytes, name: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8")
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+                     (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc)
+            except UnicodeDecodeError as e:
+                raise IngestError(f"not valid {enc.upper()} text ({e.reason} at byte {e.start})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise IngestError(f"not UTF-8 text (byte {e.start} is invalid); save it as UTF-8 and retry") from None
+
+
+def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError("the file is empty")
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise IngestError("binary data, not a text file")
+    text = decode(data, path.name)
+    return text, read_text_blocks(text), None
+
+
+FOOTNOTE_START = re.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S))")
+
+
+def read_text_blocks(text: str) -> list[Block]:
+    """One block a line: tab-separated lines are table rows, lines opened by a footnote mark are footnotes."""
+    blocks = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        kind = "table" if line.count("\t") >= 2 else "paragraph"
+        if kind == "paragraph" and FOOTNOTE_START.match(line):
+            kind = "footnote"
+        hm = re.match(r"\s*(#{1,6})\s", line)
+        blocks.append(Block(kind, m.start(), m.end(), style="md-h%d" % len(hm.group(1)) if hm else ""))
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------- docx
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _run_text(el, notes: dict[str, int], refs: list[tuple[str, int]], base: int) -> str:
+    """Text of a paragraph element; footnote references become superscript digits."""
+    out: list[str] = []
+    for node in el.iter():
+        tag = node.tag
+        if tag == W + "t":
+            out.append(node.text or "")
+        elif tag == W + "tab":
+            out.append("\t" if node.getparent().tag == W + "r" else "")
+        elif tag in (W + "br", W + "cr"):
+            out.append(" ")
+        elif tag == W + "footnoteReference":
+            fid = node.get(W + "id")
+            num = notes.setdefault(fid, len(notes) + 1)
+            refs.append((fid, base + sum(map(len, out))))
+            out.append(str(num).translate(SUPERSCRIPT))
+    return "".join(out)
+
+
+def read_docx(path: Path) -> tuple[str, list[Block], int | None]:
+    import zipfile
+
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        d = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise IngestError("not a valid Word .docx file (corrupt, empty or encrypted)") from e
+    tb = TextBuilder()
+    notes: dict[str, int] = {}
+    refs: list[tuple[str, int]] = []
+    styles = {s.style_id: s.name for s in d.styles}
+    tno = 0
+    for child in d.element.body.iterchildren():
+        if child.tag == W + "p":
+            s = _run_text(child, notes, refs, tb.pos)
+            if not s.strip():
+                continue
+            ps = child.find(f"{W}pPr/{W}pStyle")
+            style = styles.get(ps.get(W + "val"), "") if ps is not None else ""
+            kind = "heading" if style.lower().startswith(("heading", "title")) else "paragraph"
+            tb.add(s, kind, style=style)
+            tb.add("\n")
+        elif child.tag == W + "tbl":
+            tno += 1
+            for ri, tr in enumerate(child.iter(W + "tr")):
+                cells, spans = [], []
+                for tc in tr.iterchildren(W + "tc"):
+                    vm = tc.find(f"{W}tcPr/{W}vMerge")
+                    cont = vm is not None and vm.get(W + "val") in (None, "continue")
+                    txt = "" if cont else " ".join(
+                        _run_text(p, notes, refs, 0) for p in tc.iter(W + "p")).strip()
+                    gs = tc.find(f"{W}tcPr/{W}gridSpan")
+                    n = int(gs.get(W + "val")) if gs is not None else 1
+                    cells.extend([re.sub(r"\s+", " ", txt)] + [""] * (n - 1))
+                start = tb.pos
+                pos = start
+                for i, c in enumerate(cells):
+                    spans.append((pos, pos + len(c)))
+                    pos += len(c) + 1
+                tb.add("\t".join(cells), "table", table=tno, row=ri, cells=spans)
+                tb.add("\n")
+            tb.add("\n")
+    # footnotes, in reference order, after the body; each keeps the offset of its mark as anchor
+    fn_text = _docx_footnotes(d)
+    anchors = {}
+    for fid, off in refs:
+        anchors.setdefault(fid, off)
+    for fid, num in sorted(notes.items(), key=lambda kv: kv[1]):
+        body = fn_text.get(fid, "").strip()
+        if body:
+            tb.add(str(num).translate(SUPERSCRIPT) + " " + body, "footnote", anchor=anchors.get(fid))
+            tb.add("\n")
+    return tb.text(), tb.blocks, None
+
+
+def _docx_footnotes(d) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for rel in d.part.rels.values():
+        if rel.reltype.endswith("/footnotes"):
+            from lxml import etree
+
+            root = etree.fromstring(rel.target_part.blob)
+            for fn in root.iter(W + "footnote"):
+                if fn.get(W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
+                    continue
+                paras = [_run_text(p, {}, [], 0) for p in fn.iter(W + "p")]
+                out[fn.get(W + "id")] = re.sub(r"\s+", " ", " ".join(paras)).strip()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- pdf
+def read_pdf(path: Path) -> tuple[str, list[Block], int | None]:
+    from . import pdf as pdfmod
+
+    return pdfmod.read(path, TextBuilder, IngestError)
+
+
+# ---------------------------------------------------------------------------------------------- api
+def ingest(path: Path, doc_id: str, source_file: str) -> Document:
+    fmt = SUPPORTED.get(path.suffix.lower())
+    if fmt is None:
+        raise IngestError(f"unsupported file type '{path.suffix or '(none)'}'")
+    if path.stat().st_size == 0:
+        raise IngestError("the file is empty (0 bytes)")
+    if fmt in ("txt", "md"):
+        text, blocks, pages = read_text(path, fmt)
+    elif fmt == "docx":
+        text, blocks, pages = read_docx(path)
+    else:
+        text, blocks, pages = read_pdf(path)
+    if not text.strip():
+        raise IngestError("no text could be read (a scanned image without a text layer?)")
+    return Document(doc_id=doc_id, source_file=source_file, format=fmt, text=text, blocks=blocks, pages=pages)
+
+
+def nfc_view(text: str) -> tuple[str, list[int] | None]:
+    """NFC text for matching, with a map from its offsets back to ``text`` (None when identical)."""
+    n = unicodedata.normalize("NFC", text)
+    if n == text:
+        return text, None
+    out, back = [], []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and unicodedata.combining(text[j]):
+            j += 1
+        chunk = unicodedata.normalize("NFC", text[i:j])
+        for _ in chunk:
+            back.append(i)
+        out.append(chunk)
+        i = j
+    back.append(len(text))
+    return "".join(out), back
+
+
+def median(xs):
+    return statistics.median(xs) if xs else 0

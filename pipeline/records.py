@@ -1,0 +1,92 @@
+"""Plain typed records passed between the stages (ingest → segment → extract → normalise → export)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Block:
+    """A contiguous piece of the document text: a paragraph, heading, table row or footnote."""
+
+    kind: str  # "paragraph" | "heading" | "table" | "footnote"
+    start: int
+    end: int
+    page: int | None = None
+    style: str = ""  # Word style name, Markdown marker … (a hint for segment)
+    table: int | None = None  # table number (1-based) for table rows
+    row: int | None = None  # row index inside its table
+    cells: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each cell
+    anchor: int | None = None  # footnotes: offset of the reference mark in the body
+
+
+@dataclass
+class Document:
+    doc_id: str
+    source_file: str
+    format: str
+    text: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    pages: int | None = None
+
+    def page_at(self, offset: int) -> int | None:
+        for b in self.blocks:
+            if b.start <= offset < b.end or (b.start == b.end == offset):
+                return b.page
+        return None
+
+
+@dataclass
+class Section:
+    path: str  # "Phần thứ nhất > II > 2 > 2.1"
+    level: int
+    label: str
+    title: str
+    start: int  # offset of the heading
+    end: int  # end of the section (start of the next heading at the same or a higher level)
+    page: int | None = None
+
+
+@dataclass
+class Match:
+    """A raw rule match, before normalisation."""
+
+    kind: str
+    start: int
+    end: int
+    rule: str
+    groups: dict[str, str]
+    priority: int = 0
+
+
+@dataclass
+class Indicator:
+    doc_id: str
+    source_file: str
+    kind: str
+    value: object
+    unit: str = ""
+    qualifier: str = ""
+    doc_type: str = ""
+    ref_date: str = ""
+    section_path: str = ""
+    section_title: str = ""
+    origin: str = "body"
+    text: str = ""
+    context: str = ""
+    char_start: int = 0
+    char_end: int = 0
+    page: int | None = None
+    table: int | None = None
+    row: str = ""
+    col: str = ""
+    per: str = ""
+
+
+INDICATOR_COLUMNS = [
+    "doc_id", "source_file", "kind", "value", "unit", "qualifier", "doc_type", "ref_date",
+    "section_path", "section_title", "origin", "text", "context", "char_start", "char_end",
+    "page", "table", "row", "col",
+]
+SECTION_COLUMNS = ["doc_id", "section_path", "level", "label", "title", "char_start", "char_end", "page"]
+DOCUMENT_COLUMNS = ["doc_id", "source_file", "format", "status", "error", "pages", "chars", "indicators",
+                    "seconds"]

@@ -1,0 +1,122 @@
+"""The batch: walk the inputs, run every document through ingest → segment → extract, collect rows.
+
+One document's failure is recorded and the batch goes on; nothing already extracted is lost.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .extract import Extractor
+from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks
+from .records import Document
+from .segment import segment
+
+
+@dataclass
+class Input:
+    path: Path
+    source_file: str
+    doc_id: str = ""
+
+
+@dataclass
+class Result:
+    indicators: list[dict] = field(default_factory=list)
+    sections: list[dict] = field(default_factory=list)
+    documents: list[dict] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return sum(d["status"] == "failed" for d in self.documents)
+
+
+def collect(inputs: list[str | Path]) -> list[Input]:
+    """Files as given, folders walked recursively (sorted); source_file relative to the folder."""
+    out: list[Input] = []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                out.append(Input(f, f.relative_to(p).as_posix()))
+        else:
+            out.append(Input(p, str(raw)))
+    stems = Counter(i.path.stem for i in out)
+    used: set[str] = set()
+    for i in out:
+        base = i.path.stem if stems[i.path.stem] == 1 else i.path.name
+        doc_id, k = base, 2
+        while doc_id in used:
+            doc_id, k = f"{base}-{k}", k + 1
+        used.add(doc_id)
+        i.doc_id = doc_id
+    return out
+
+
+def process(doc: Document, extractor: Extractor) -> tuple[list, list]:
+    ntext, back = nfc_view(doc.text)
+    view = doc
+    if back:  # decomposed diacritics: read an NFC copy, report offsets into the original
+        view = dataclasses.replace(doc, text=ntext, blocks=read_text_blocks(ntext)
+                                   if doc.format in ("txt", "md") else doc.blocks)
+    outline = segment(view.text, view.blocks)
+    rows = extractor.run(view, outline, orig=doc.text, back=back)
+    o = (lambda i: back[i]) if back else (lambda i: i)
+    sections = [{"doc_id": doc.doc_id, "section_path": s.path, "level": s.level, "label": s.label,
+                 "title": s.title, "char_start": o(s.start), "char_end": o(s.end), "page": s.page}
+                for s in outline.sections]
+    return rows, sections
+
+
+def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None) -> Result:
+    extractor = extractor or Extractor()
+    res = Result()
+    items = collect(inputs)
+    for item in items:
+        t0 = time.perf_counter()
+        ext = item.path.suffix.lower()
+        row = {"doc_id": item.doc_id, "source_file": item.source_file, "format": SUPPORTED.get(ext, ext.lstrip(".")),
+               "status": "ok", "error": "", "pages": None, "chars": None, "indicators": 0, "seconds": 0.0}
+        if progress:
+            progress(item)
+        if ext not in SUPPORTED:
+            row["status"], row["error"] = "skipped", f"unsupported file type '{ext or '(none)'}'"
+        else:
+            try:
+                if not item.path.exists():
+                    raise IngestError("file not found")
+                doc = ingest(item.path, item.doc_id, item.source_file)
+                rows, sections = process(doc, extractor)
+                res.indicators.extend(dataclasses.asdict(r) for r in rows)
+                res.sections.extend(sections)
+                res.texts[item.doc_id] = doc.text
+                row.update(pages=doc.pages, chars=len(doc.text), indicators=len(rows))
+            except IngestError as e:
+                row["status"], row["error"] = "failed", str(e)
+            except Exception as e:  # noqa: BLE001 — one bad file must not stop the batch
+                row["status"], row["error"] = "failed", f"could not be processed ({type(e).__name__}: {e})"
+                if debug:
+                    traceback.print_exc()
+            if row["status"] == "failed":
+                res.errors.append(f"{item.source_file}: {row['error']}")
+        row["seconds"] = round(time.perf_counter() - t0, 3)
+        res.documents.append(row)
+    return res
+
+
+def extract(paths) -> "pandas.DataFrame":  # noqa: F821
+    """Python API: the indicator table of ``paths`` (files and/or folders) as a DataFrame."""
+    from .export import EXTRA_INDICATOR_COLUMNS
+    from .records import INDICATOR_COLUMNS
+    import pandas as pd
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    res = run(list(paths))
+    return pd.DataFrame(res.indicators, columns=INDICATOR_COLUMNS + EXTRA_INDICATOR_COLUMNS)
