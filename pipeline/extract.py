@@ -19,6 +19,7 @@ from .segment import Outline
 
 TOKEN = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}0-9]*|[0-9]+(?:[.,][0-9]+)*|[^\s]")
 WORD = regex.compile(r"[\p{L}\p{M}]+")
+PRE_WORDS = regex.compile(r"(?:[\p{L}\p{M}]+[ \t\u00a0\n]+){1,3}$")
 SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
 CELL_NUM = regex.compile(r"^\s*(?P<n>[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?)\s*(?P<pct>%)?\s*$")
 INDEX_CELL = regex.compile(r"^\s*(?:[0-9]{1,3}|[IVXLC]{1,6}|[a-zđ])[.)]?\s*$")
@@ -42,7 +43,9 @@ def _segmenter():
 
 
 def words_before(text: str, pos: int, n: int = 3) -> list[str]:
-    return [w.lower() for w in WORD.findall(text[max(0, pos - 40):pos])][-n:]
+    """The words standing right before ``pos`` with only white space between (punctuation cuts)."""
+    m = PRE_WORDS.search(text, max(0, pos - 60), pos)
+    return [w.lower() for w in WORD.findall(m.group())][-n:] if m else []
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -66,6 +69,7 @@ class Extractor:
         self.classifiers = set(lex.get("classifiers", []))
         self.not_units = {tuple(w.lower().split()) for w in lex.get("not_units", [])}
         self.not_after = {tuple(w.lower().split()) for w in lex.get("not_after", [])}
+        self.count_after = {tuple(w.lower().split()) for w in lex.get("count_after", [])}
         self.doc_surface = lex.get("_doc_type_surface", {})
 
     # ------------------------------------------------------------------ proposals
@@ -140,13 +144,14 @@ class Extractor:
         if not toks or not WORD.fullmatch(toks[0].group()):
             return None, pos
         low = [t.group().lower() for t in toks]
+        # longest counted-noun phrase from the lexicon ("tin, bài" keeps its comma; "đồng chí" is no money)
+        for phrase in self.nouns:
+            if tuple(low[:len(phrase)]) == phrase:
+                unit = " ".join(t.group() for t in toks[:len(phrase)]).lower().replace(" ,", ",")
+                return unit, toks[len(phrase) - 1].end()
         for k in (2, 1):
             if tuple(low[:k]) in self.not_units and len(low) >= k:
                 return None, pos
-        # longest counted-noun phrase from the lexicon ("tin, bài" keeps its comma)
-        for phrase in self.nouns:
-            if tuple(low[:len(phrase)]) == phrase:
-                return " ".join(t.group() for t in toks[:len(phrase)]).lower().replace(" ,", ","), toks[len(phrase) - 1].end()
         words = []
         for t in toks:
             if not WORD.fullmatch(t.group()):
@@ -167,9 +172,10 @@ class Extractor:
     def count(self, m, g, qual, prio, text):
         s, e = m.start("n1"), m.end("n1")
         before = words_before(text, s)
-        for k in (1, 2, 3):
-            if len(before) >= k and tuple(before[-k:]) in self.not_after:
-                return
+        if not any(tuple(before[-k:]) in self.count_after for k in (1, 2) if len(before) >= k):
+            for k in (1, 2, 3):
+                if len(before) >= k and tuple(before[-k:]) in self.not_after:
+                    return
         # a capitalised word just before the number, inside a sentence, names something ("Đoàn 356")
         prev = regex.search(r"([\p{L}\p{M}]+)[ \t\n]*$", text[max(0, s - 40):s])
         if prev and prev.group(1)[0].isupper() and not g.get("qual"):
@@ -220,6 +226,8 @@ class Extractor:
             return  # "Kế hoạch 2023": a year, not a number
         if bare and not words:
             return
+        if bare and not g.get("so") and self.counted_noun(text, m.end())[0] is not None:
+            return  # "pháp luật 05 lần": the number counts what follows
         code = N.canonical_code(code, ab)
         dtype = self.doc_type(words) if words else ""
         if not dtype or words.split()[0].lower() == "hướng" and len(words.split()) == 1:
@@ -307,6 +315,7 @@ class Extractor:
             grid = [_cells(ntext, b) for b in rows]
             header: list[list[str]] = []
             seen_data = False
+            group_label = ""
             for b, cells in zip(rows, grid):
                 texts = [ntext[a:z].strip() for a, z in cells]
                 nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t)]
@@ -315,14 +324,22 @@ class Extractor:
                     continue
                 label_i = next((i for i, t in enumerate(texts) if t and not CELL_NUM.match(t)
                                 and not INDEX_CELL.match(t)), None)
-                data = [i for i in nums if not (i == 0 and label_i is not None and label_i > 0)]
-                if not data or label_i is None or (not seen_data and not any(
-                        t and not CELL_NUM.match(t) for t in texts[:label_i + 1])):
-                    if not seen_data:
-                        header.append(texts)
+                index = texts[0] if texts and INDEX_CELL.match(texts[0]) else ""
+                data = [i for i in nums if not (i == 0 and (index or (label_i or 0) > 0))]
+                if not seen_data and (label_i is None or not data):
+                    header.append(texts)
+                    continue
+                if not data:
+                    if label_i is not None:
+                        group_label = texts[label_i]  # "II. Các chi, đảng bộ …": names the rows below it
                     continue
                 seen_data = True
-                label = texts[label_i]
+                if label_i is not None:
+                    label = texts[label_i]
+                elif group_label and index and group_label.startswith(index.rstrip(".)")):
+                    label = group_label
+                else:
+                    label = index
                 sec = outline.at(b.start)
                 title = outline.table_titles.get(b.table if b.table is not None else -1, "") or \
                     _title_before(ntext, rows[0].start)
