@@ -36,10 +36,10 @@ class Cand:
 
 
 @lru_cache(maxsize=1)
-def _segmenter():
-    from underthesea import word_tokenize  # offline CRF model shipped inside the package
+def _tagger():
+    from underthesea import pos_tag  # offline CRF models shipped inside the package (segmentation + POS)
 
-    return lru_cache(maxsize=65536)(lambda s: tuple(word_tokenize(s)))
+    return lru_cache(maxsize=65536)(lambda s: tuple(pos_tag(s)))
 
 
 def words_before(text: str, pos: int, n: int = 3) -> list[str]:
@@ -66,7 +66,9 @@ class Extractor:
         self.money_ctx = [m.lower() for m in lex.get("money_context", [])]
         self.nouns = sorted((tuple(n.lower().replace(",", " ,").split()) for n in lex.get("counted_nouns", [])),
                             key=len, reverse=True)
+        self.noun_set = set(self.nouns)
         self.classifiers = set(lex.get("classifiers", []))
+        self.freq_rx = regex.compile(r"(?i:%s)[ \t]*/[ \t]*$" % "|".join(lex.get("frequency_units", ["tháng"])))
         self.not_units = {tuple(w.lower().split()) for w in lex.get("not_units", [])}
         self.not_after = {tuple(w.lower().split()) for w in lex.get("not_after", [])}
         self.count_after = {tuple(w.lower().split()) for w in lex.get("count_after", [])}
@@ -159,11 +161,12 @@ class Extractor:
             words.append(t)
         if not words:
             return None, pos
-        seg = _segmenter()(" ".join(w.group() for w in words))
-        n = len(seg[0].split()) if seg else 1
+        seg = _tagger()(" ".join(w.group() for w in words))
+        n = len(seg[0][0].split()) if seg else 1
         n = max(1, min(n, len(words)))
-        if n == 1 and low[0] in self.classifiers and len(seg) > 1:
-            nxt = tuple(seg[1].lower().split())
+        # a classifier takes the noun after it ("lượt cử tri", "hộ nghèo"), not a verb ("bản ký cam kết")
+        if n == 1 and low[0] in self.classifiers and len(seg) > 1 and seg[1][1] not in ("V", "E", "C", "CH", "R"):
+            nxt = tuple(seg[1][0].lower().split())
             if nxt not in self.not_units and nxt[:1] not in self.not_units:
                 n = min(len(words), 1 + len(nxt))
         unit = " ".join(w.group() for w in words[:n]).lower()
@@ -182,12 +185,15 @@ class Extractor:
             lead = text[max(0, s - 40):s][:prev.start(1)].rstrip(" \t\n")
             if lead and lead[-1] not in ".:;!?(-–•+*“\"\n":
                 return
-        # a number opening a line followed by a capital: a footnote or list number, not a count
-        line_start = text.rfind("\n", 0, s) + 1
-        if not g.get("qual") and not text[line_start:s].strip() and regex.match(r"\s+\p{Lu}", text[e:e + 3]):
-            return
+        if self.freq_rx.search(text, max(0, s - 12), s):
+            return  # "3 tháng/1 lần": a frequency
         value = N.number(g["n1"])
         unit, end = self.counted_noun(text, e)
+        # a number opening a line before a capital word outside the lexicon: a footnote or list number
+        line_start = text.rfind("\n", 0, s) + 1
+        if unit and not g.get("qual") and not text[line_start:s].strip() and regex.match(r"\s+\p{Lu}", text[e:e + 3]) \
+                and tuple(unit.replace(",", " ,").split()) not in self.noun_set:
+            return
         if unit is None:
             # "1,5 triệu người": a scale word multiplies, the noun after it is counted
             sm = regex.match(r"\s+(triệu|nghìn|ngàn|tỷ|tỉ)\b", text[e:e + 12])
@@ -218,7 +224,7 @@ class Extractor:
                 dtype = self.doc_type(words) or N.doc_type_from_code(code, ab)
                 core = (base + a, base + b if i < len(nums) - 1 else m.end())
                 span = (m.start(), base + b) if i == 0 else (base + a, m.end() if i == len(nums) - 1 else base + b)
-                yield Cand("doc_ref", core, span, prio, {"value": code, "doc_type": dtype})
+                yield Cand("doc_ref", core, span, prio, {"value": code, "doc_type": dtype, "group": m.start()})
             return
         code = g["code"]
         bare = regex.fullmatch(r"[0-9]+", code)
@@ -260,6 +266,14 @@ class Extractor:
                         break
                     if d.span[0] > c.span[1] + 12:
                         break
+        # "Quyết định 217, 218-QĐ/TW, ngày …": the date is every listed reference's
+        groups: dict[int, str] = {}
+        for c in out:
+            if c.kind == "doc_ref" and "group" in c.fields and c.fields.get("ref_date"):
+                groups[c.fields["group"]] = c.fields["ref_date"]
+        for c in out:
+            if c.kind == "doc_ref" and c.fields.get("group") in groups:
+                c.fields["ref_date"] = groups[c.fields["group"]]
         return out
 
     # ------------------------------------------------------------------ document
