@@ -40,6 +40,8 @@ def write_text(path: Path, text: str) -> None:
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=columns)
+    if "value" in columns:  # numbers, dates and codes share the column: keep each value as it is (no 1.0)
+        df["value"] = pd.Series([r.get("value") for r in rows], dtype=object)
     return df
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extract import Extractor
+from .extraction import Extractor
 from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks
 from .records import Document
 from .segment import segment

@@ -108,6 +108,8 @@ def segment(text: str, blocks: list[Block]) -> Outline:
     for i, b in enumerate(body):
         line = text[b.start:b.end]
         if b.kind == "table":
+            if closing is None and CLOSING.match(MARKUP.sub("", line)):
+                closing = b.start  # "Nơi nhận:" laid out in a borderless table beside the signature
             if b.table is not None and b.table not in table_titles:
                 table_titles[b.table] = " ".join(pending_title[:2])
             pending_title = []

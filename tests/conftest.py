@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 @pytest.fixture(scope="session")
 def extractor():
-    from pipeline.extract import Extractor
+    from pipeline.extraction import Extractor
 
     return Extractor()
 

@@ -182,8 +182,9 @@ class Extractor:
         # a capitalised word just before the number, inside a sentence, names something ("Đoàn 356")
         prev = regex.search(r"([\p{L}\p{M}]+)[ \t\n]*$", text[max(0, s - 40):s])
         if prev and prev.group(1)[0].isupper() and not g.get("qual"):
-            lead = text[max(0, s - 40):s][:prev.start(1)].rstrip(" \t\n")
-            if lead and lead[-1] not in ".:;!?(-–•+*“\"\n":
+            window = text[max(0, s - 40):s][:prev.start(1)]
+            lead = window.rstrip(" \t")
+            if lead and lead[-1] not in ".:;!?(-–•+*“\"\n" and len(window) > 0:
                 return
         if self.freq_rx.search(text, max(0, s - 12), s):
             return  # "3 tháng/1 lần": a frequency

@@ -1,0 +1,160 @@
+"""The command line contract: bad input, exit codes, skipped files, atomic outputs, xlsx shape."""
+import csv
+import shutil
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import CORPUS, ROOT
+from pipeline.cli import main
+
+
+def docs_csv(out):
+    with open(out / "documents.csv", encoding="utf-8-sig") as f:
+        return {d["source_file"]: d for d in csv.DictReader(f)}
+
+
+@pytest.fixture()
+def bad_batch(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(CORPUS / "txt" / "004_f162b015986022fe.txt", src / "good.txt")
+    (src / "empty.docx").write_bytes(b"")
+    (src / "renamed.pdf").write_text("Đây là văn bản, không phải PDF", encoding="utf-8")
+    (src / "notes.xyz").write_text("x", encoding="utf-8")
+    (src / "latin1.txt").write_bytes("Báo cáo số 12/BC-UBND".encode("cp1258", errors="replace") + b"\xe9\xff")
+    (src / "blank.txt").write_text("   \n", encoding="utf-8")
+    (src / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(595, 842)
+    pdf.save(str(src / "scanned.pdf"))
+    return src
+
+
+def test_bad_files_fail_alone(bad_batch, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = main(["extract", str(bad_batch), "-o", str(out), "--no-progress"])
+    assert rc == 1
+    d = docs_csv(out)
+    assert d["good.txt"]["status"] == "ok" and int(d["good.txt"]["indicators"]) > 0
+    assert d["notes.xyz"]["status"] == "skipped"
+    for name in ("empty.docx", "renamed.pdf", "latin1.txt", "blank.txt", "broken.docx", "scanned.pdf"):
+        assert d[name]["status"] == "failed", name
+        assert d[name]["error"], name
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 6 and all(ln.startswith("vnreport: ") for ln in lines)
+    assert "Traceback" not in err
+    assert "scanned" in d["scanned.pdf"]["error"] and "UTF-8" in d["latin1.txt"]["error"]
+    with open(out / "indicators.csv", encoding="utf-8-sig") as f:
+        assert {r["doc_id"] for r in csv.DictReader(f)} == {"good"}
+
+
+def test_console_script_usage_and_exit_codes(tmp_path):
+    exe = [sys.executable, "-m", "pipeline.cli"]
+    r = subprocess.run(exe + ["extract"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = subprocess.run(exe + ["extract", str(tmp_path / "missing"), "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "not found" in r.stderr
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("Phần thứ nhất\nI. KẾT QUẢ\nĐã tổ chức 12 hội nghị với 3.666 lượt cử tri.\n",
+                               encoding="utf-8")
+    r = subprocess.run(exe + ["extract", str(src), "-o", str(tmp_path / "o")], capture_output=True, text=True,
+                       cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "1 ok, 0 failed, 0 skipped" in r.stdout and "count 2" in r.stdout
+
+
+def test_duplicate_names_get_unique_doc_ids(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    shutil.copy(CORPUS / "docx" / "004_f162b015986022fe.docx", a / "report.docx")
+    shutil.copy(CORPUS / "txt" / "004_f162b015986022fe.txt", a / "report.txt")
+    shutil.copy(CORPUS / "txt" / "004_f162b015986022fe.txt", b / "report.txt")
+    out = tmp_path / "o"
+    assert main(["extract", str(a), str(b), "-o", str(out), "--no-progress"]) == 0
+    with open(out / "documents.csv", encoding="utf-8-sig") as f:
+        ids = [d["doc_id"] for d in csv.DictReader(f)]
+    assert sorted(ids) == ["report.docx", "report.txt", "report.txt-2"]
+    assert sorted(p.name for p in (out / "text").iterdir()) == sorted(i + ".txt" for i in ids)
+
+
+def test_encodings_and_nfc(tmp_path):
+    import unicodedata
+
+    body = "Phần thứ nhất\nI. KẾT QUẢ\nTrao 125 suất quà trị giá 27.600.000đ cho hộ nghèo, đạt 98,5%.\n"
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "u16.txt").write_bytes(body.encode("utf-16"))
+    (src / "bom.txt").write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    (src / "nfd.md").write_text(unicodedata.normalize("NFD", body), encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["extract", str(src), "-o", str(out), "--no-progress"]) == 0
+    with open(out / "indicators.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    by = {}
+    for r in rows:
+        by.setdefault(r["doc_id"], set()).add((r["kind"], r["value"], r["section_path"]))
+    assert by["u16"] == by["bom"] == by["nfd"] == {("count", "125", "Phần thứ nhất > I"),
+                                                   ("money", "27600000", "Phần thứ nhất > I"),
+                                                   ("percent", "98.5", "Phần thứ nhất > I")}
+    nfd = (out / "text" / "nfd.txt").read_text(encoding="utf-8")
+    assert nfd == unicodedata.normalize("NFD", body)  # offsets index the decoded original
+    for r in rows:
+        t = (out / "text" / f"{r['doc_id']}.txt").read_text(encoding="utf-8")
+        assert t[int(r["char_start"]):int(r["char_end"])] == r["text"]
+
+
+def test_xlsx_sheets_types_and_layout(run_folder):
+    rc, out = run_folder(CORPUS / "txt")
+    wb = load_workbook(out / "indicators.xlsx")
+    assert wb.sheetnames == ["Indicators", "Sections", "Documents"]
+    ws = wb["Indicators"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    header = [c.value for c in ws[1]]
+    kind_i, value_i = header.index("kind"), header.index("value")
+    import datetime as dt
+
+    seen = set()
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        k, v = row[kind_i], row[value_i]
+        if k in ("count", "money", "percent"):
+            assert isinstance(v, (int, float)), (k, v)
+            seen.add(k)
+        if k == "date" and len(str(v)) >= 10 and not str(v).startswith("--") and len(str(v)) != 7:
+            assert isinstance(v, dt.datetime), v
+            seen.add(k)
+    assert seen == {"count", "money", "percent", "date"}
+
+
+def test_outputs_are_atomic(tmp_path, monkeypatch):
+    """A crash while writing leaves the previous table, never half a file."""
+    from pipeline import export
+
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "indicators.csv").write_text("old", encoding="utf-8")
+
+    def boom(tmp):
+        with open(tmp, "w") as f:
+            f.write("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        export.atomic_write(out / "indicators.csv", boom)
+    assert (out / "indicators.csv").read_text() == "old"
+    assert [p.name for p in out.iterdir()] == ["indicators.csv"]
+
+
+def test_python_api():
+    import pipeline
+
+    df = pipeline.extract(CORPUS / "txt" / "004_f162b015986022fe.txt")
+    assert list(df.columns)[:4] == ["doc_id", "source_file", "kind", "value"]
+    assert len(df) > 0 and set(df["kind"]) <= {"count", "money", "percent", "ratio", "date", "period", "doc_ref"}
