@@ -27,7 +27,42 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--outdir", required=True, help="folder for the output tables")
     e.add_argument("--debug", action="store_true", help="show a traceback when a document fails")
     e.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v = sub.add_parser("eval", help="score an indicator table against gold annotations")
+    v.add_argument("gold", metavar="GOLD_DIR", help="folder of <doc_id>.jsonl gold files")
+    v.add_argument("pred", metavar="OUTDIR_OR_CSV", help="an extract OUTDIR or its indicators.csv")
+    v.add_argument("-o", "--outdir", help="where eval.md and eval.csv go (default: beside the table)")
+    v.add_argument("--docs", help="comma-separated doc_ids to score")
+    v.add_argument("--json", action="store_true", help="print the figures as JSON")
     return p
+
+
+def cmd_eval(args) -> int:
+    import json
+
+    from .evaluate import evaluate, write_reports
+
+    gold, pred = Path(args.gold), Path(args.pred)
+    table = pred / "indicators.csv" if pred.is_dir() else pred
+    if not gold.is_dir() or not any(gold.glob("*.jsonl")):
+        print(f"vnreport: error: no gold .jsonl files in {gold}", file=sys.stderr)
+        return 2
+    if not table.is_file():
+        print(f"vnreport: error: indicator table not found: {table}", file=sys.stderr)
+        return 2
+    figures, errors = evaluate(gold, table, set(args.docs.split(",")) if args.docs else None)
+    outdir = Path(args.outdir) if args.outdir else table.parent
+    write_reports(outdir, figures, errors)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        for k, v in figures.items():
+            print(f"{k:12s} " + " ".join(f"{kk}={vv}" for kk, vv in v.items()))
+        by = {}
+        for e in errors:
+            by[e["cause"]] = by.get(e["cause"], 0) + 1
+        print("errors: " + (", ".join(f"{k} {n}" for k, n in by.items()) or "none"))
+        print(f"written: {outdir / 'eval.md'}, {outdir / 'eval.csv'}")
+    return 0
 
 
 def cmd_extract(args) -> int:
@@ -82,6 +117,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "extract":
         return cmd_extract(args)
+    if args.command == "eval":
+        return cmd_eval(args)
     return 2
 
 

@@ -67,6 +67,7 @@ class Extractor:
         self.nouns = sorted((tuple(n.lower().replace(",", " ,").split()) for n in lex.get("counted_nouns", [])),
                             key=len, reverse=True)
         self.noun_set = set(self.nouns)
+        self.unit_skip = {tuple(w.lower().split()) for w in lex.get("unit_skip", [])}
         self.classifiers = set(lex.get("classifiers", []))
         self.freq_rx = regex.compile(r"(?i:%s)[ \t]*/[ \t]*$" % "|".join(lex.get("frequency_units", ["tháng"])))
         self.not_units = {tuple(w.lower().split()) for w in lex.get("not_units", [])}
@@ -146,6 +147,11 @@ class Extractor:
         if not toks or not WORD.fullmatch(toks[0].group()):
             return None, pos
         low = [t.group().lower() for t in toks]
+        # "3950/5395 tổng hồ sơ": a determiner before the noun is not the unit
+        for k in (2, 1):
+            if len(low) > k and tuple(low[:k]) in self.unit_skip and WORD.fullmatch(toks[k].group()):
+                toks, low = toks[k:], low[k:]
+                break
         # longest counted-noun phrase from the lexicon ("tin, bài" keeps its comma; "đồng chí" is no money)
         for phrase in self.nouns:
             if tuple(low[:len(phrase)]) == phrase:
