@@ -20,7 +20,9 @@ PART = re.compile(r"(?i)^phần\s+(?:thứ\s+(\w+)|([IVX]+)\b)")
 ROMAN_H = re.compile(r"^([IVXLC]{1,6})\s*[.\-–:)]\s*(\S.*)$")
 MULTI_H = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$")
 SINGLE_H = re.compile(r"^(\d{1,2})[.)]\s*(\S.*)$")
-LETTER_H = re.compile(r"^([a-zđ])\)\s+(\S.*)$")
+LETTER_H = re.compile(r"^([a-zđ])[).]\s+(\S.*)$")
+# a label alone on its line, the title on the next: "I." / "2.1." / "Phần thứ hai"
+BARE_LABEL = re.compile(r"^(?:([IVXLC]{1,6})\s*[.\-–]|(\d{1,2}(?:\.\d{1,2}){0,3})\.|([a-zđ])\))$")
 CLOSING = re.compile(r"(?i)^nơi\s+nhận\b")
 UPPER_START = re.compile(r"^[\"“'‘(*]*[A-ZÀ-ỸĐ]", re.UNICODE)
 
@@ -39,7 +41,7 @@ def clean_title(s: str) -> str:
     m = re.search(r"(?<=[”\".:;])\s+(?=[A-ZÀ-ỸĐ][a-zà-ỹđ])", s)
     if m and m.start() >= 8:
         s = s[: m.start()]
-    return s.strip().rstrip(":").strip()
+    return s.strip().rstrip(":.").strip()
 
 
 def is_upper(s: str) -> bool:
@@ -58,14 +60,21 @@ class Heading:
 
 
 def parse_heading(line: str) -> tuple[int, str, str] | None:
-    """(level, label, title) when ``line`` opens a numbered heading."""
+    """(level, label, title) when ``line`` opens a numbered heading (levels as the report outline reads:
+    Phần 0, Roman 1, 1. 2, 1.1. 3, 1.1.1. 4, a) 5)."""
     s = MARKUP.sub("", line).rstrip()
     if not s:
         return None
     m = PART.match(s)
     if m:
-        title = clean_title(s[m.end():])
-        return 0, m.group(0), title
+        return 0, m.group(0), clean_title(s[m.end():].lstrip(" .:-–"))
+    m = BARE_LABEL.match(re.sub(r"[*_]+$", "", s))
+    if m:
+        if m.group(1):
+            return 1, m.group(1), ""
+        if m.group(2):
+            return (m.group(2).count(".") + 2), m.group(2), ""
+        return 5, m.group(3), ""
     m = ROMAN_H.match(s)
     if m and UPPER_START.match(m.group(2)):
         return 1, m.group(1), clean_title(m.group(2))
@@ -79,6 +88,34 @@ def parse_heading(line: str) -> tuple[int, str, str] | None:
     if m and UPPER_START.match(m.group(2)):
         return 5, m.group(1), clean_title(m.group(2))
     return None
+
+
+def part_label(written: str, position: int) -> str:
+    """The part label as written, unless it repeats out of sequence: then the ordinal its position demands
+    ("Phần thứ nhất" written twice → the second is "Phần thứ hai"), in the same letter case."""
+    words = written.split()
+    ordinal = PART_ORDINALS[min(position, len(PART_ORDINALS)) - 1]
+    m = re.match(r"(?i)phần\s+thứ\s+(\w+)", written)
+    if m:
+        said = m.group(1).lower()
+        if said in PART_ORDINALS and PART_ORDINALS.index(said) + 1 == position:
+            return " ".join(words)
+        if said == "1" or (said.isdigit() and int(said) == position):
+            return " ".join(words)
+        new = ordinal.upper() if m.group(1).isupper() else ordinal
+        return " ".join(words[:-1] + [new])
+    m = re.match(r"(?i)phần\s+([IVX]+)", written)
+    if m and roman_value(m.group(1)) != position:
+        return f"{words[0]} {_roman(position)}"
+    return " ".join(words)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for v, r in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + r, n - v
+    return out
 
 
 class Outline:
@@ -102,9 +139,12 @@ def segment(text: str, blocks: list[Block]) -> Outline:
     closing = None
     parts = 0
     last_roman = 0
+    last_arabic: int | None = None
     table_titles: dict[int, str] = {}
     pending_title: list[str] = []
     body = [b for b in blocks if b.kind in ("paragraph", "heading", "table")]
+    lengths = sorted(len(text[b.start:b.end].strip()) for b in body if b.kind == "paragraph")
+    full_line = 0.85 * lengths[len(lengths) * 3 // 4] if lengths else 0
     for i, b in enumerate(body):
         line = text[b.start:b.end]
         if b.kind == "table":
@@ -128,21 +168,38 @@ def segment(text: str, blocks: list[Block]) -> Outline:
         level, label, title = h
         if level == 0:
             parts += 1
-            label = "Phần thứ " + PART_ORDINALS[min(parts, len(PART_ORDINALS)) - 1]
-            last_roman = 0
+            label = part_label(label, parts)
+            last_roman, last_arabic = 0, None
         elif level == 1:
             v = roman_value(label)
-            if not (is_upper(title) or v == last_roman + 1 or v == 1):
+            if not (is_upper(title) or not title or v == last_roman + 1 or v == 1):
                 continue
-            last_roman = v
+            last_roman, last_arabic = v, None
+        elif level == 2:
+            # numbering that restarts inside a section is a list, not the outline ("1." after "3.")
+            n = int(label)
+            if last_arabic is not None and not (last_arabic <= n <= last_arabic + 2):
+                continue
+            last_arabic = n
         # a title on the following line(s): "Phần thứ nhất" / "KẾT QUẢ …"; wrapped capital headings
         j = i + 1
         while j < len(body) and body[j].kind != "table" and j <= i + 3:
             nxt = MARKUP.sub("", text[body[j].start:body[j].end]).strip().strip("*").strip()
             if not nxt or parse_heading(nxt) or CLOSING.match(nxt):
                 break
-            if (not title or is_upper(title)) and is_upper(nxt) and len(nxt) < 200:
-                title = (title + " " + clean_title(nxt)).strip()
+            if not title and len(nxt) < 300:  # "Phần thứ nhất" / "I." alone: the title is the next line
+                title = clean_title(nxt)
+                j += 1
+                continue
+            if title and nxt[0].islower() and not title.endswith((".", ";", ":")) and len(nxt) < 200 \
+                    and j <= i + 2 and len(text[body[j - 1].start:body[j - 1].end].strip()) >= full_line \
+                    and re.sub(r"[*_\s:.]+$", "", text[body[j - 1].start:body[j - 1].end]).endswith(title[-12:]):
+                # a title wrapped by hard line breaks (its line is full) goes on in lower case
+                title = f"{title} {clean_title(nxt)}".strip()
+                j += 1
+                continue
+            if is_upper(title) and is_upper(nxt) and len(nxt) < 200:  # a wrapped heading in capitals
+                title = f"{title} {clean_title(nxt)}".strip()
                 j += 1
                 continue
             break
