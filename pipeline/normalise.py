@@ -108,4 +108,6 @@ def doc_type_from_code(code: str, abbreviations: dict[str, dict[str, str]]) -> s
         for k, v in table.items():
             if k.lower() == ab.lower():
                 return v
-    return ""
+    # a state code with no type abbreviation (473/MTTQ-BTT, 1851/UBND-NV) is an official letter: by the
+    # numbering rules (Decree 30/2020/NĐ-CP) only công văn carry the issuer right after the number
+    return abbreviations.get("untyped_state", {}).get("type", "") if style == "state" else ""

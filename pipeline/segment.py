@@ -195,7 +195,7 @@ def segment(text: str, blocks: list[Block]) -> Outline:
                     and j <= i + 2 and len(text[body[j - 1].start:body[j - 1].end].strip()) >= full_line \
                     and re.sub(r"[*_\s:.]+$", "", text[body[j - 1].start:body[j - 1].end]).endswith(title[-12:]):
                 # a title wrapped by hard line breaks (its line is full) goes on in lower case
-                title = f"{title} {clean_title(nxt)}".strip()
+                title = clean_title(f"{title} {nxt}")
                 j += 1
                 continue
             if is_upper(title) and is_upper(nxt) and len(nxt) < 200:  # a wrapped heading in capitals
