@@ -72,14 +72,21 @@ FOOTNOTE_START = re.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+
 
 def read_text_blocks(text: str) -> list[Block]:
     """One block a line: tab-separated lines are table rows, lines opened by a footnote mark are footnotes."""
-    blocks = []
+    blocks: list[Block] = []
+    tno = 0
     for m in re.finditer(r"[^\n]+", text):
         line = m.group()
         kind = "table" if line.count("\t") >= 2 else "paragraph"
         if kind == "paragraph" and FOOTNOTE_START.match(line):
             kind = "footnote"
         hm = re.match(r"\s*(#{1,6})\s", line)
-        blocks.append(Block(kind, m.start(), m.end(), style="md-h%d" % len(hm.group(1)) if hm else ""))
+        b = Block(kind, m.start(), m.end(), style="md-h%d" % len(hm.group(1)) if hm else "")
+        if kind == "table":  # consecutive tab-separated lines (blank lines between allowed) are one table
+            prev = blocks[-1] if blocks else None
+            if prev is None or prev.kind != "table" or text[prev.end:b.start].strip():
+                tno += 1
+            b.table = tno
+        blocks.append(b)
     return blocks
 
 

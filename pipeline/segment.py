@@ -118,6 +118,17 @@ def _roman(n: int) -> str:
     return out
 
 
+def table_title(lines: list[str]) -> str:
+    """An appendix table's title from the lines before it: the last line in capitals ("BẢNG TỔNG HỢP SỐ
+    LIỆU") with the line under it, else the last line; "(Kèm theo …)" and signature lines are passed over."""
+    lines = [ln for ln in lines if not ln.startswith("(")]
+    caps = [k for k, ln in enumerate(lines) if is_upper(ln) and len(ln) > 8]
+    if caps:
+        k = caps[-1]
+        return " ".join(lines[k:k + 2])
+    return lines[-1] if lines else ""
+
+
 class Outline:
     """The heading tree of one document, with a fast offset → section lookup."""
 
@@ -151,7 +162,7 @@ def segment(text: str, blocks: list[Block]) -> Outline:
             if closing is None and CLOSING.match(MARKUP.sub("", line)):
                 closing = b.start  # "Nơi nhận:" laid out in a borderless table beside the signature
             if b.table is not None and b.table not in table_titles:
-                table_titles[b.table] = " ".join(pending_title[:2])
+                table_titles[b.table] = table_title(pending_title)
             pending_title = []
             continue
         if closing is not None:

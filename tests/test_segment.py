@@ -1,0 +1,85 @@
+"""The heading tree: the shapes of headings real reports use, and the lines that only look like one."""
+from pipeline.ingest import read_text_blocks
+from pipeline.segment import part_label, segment
+
+
+def paths(text):
+    out = segment(text, read_text_blocks(text))
+    return [(s.path, s.title) for s in out.sections], out
+
+
+def test_levels_and_paths():
+    text = ("Phần thứ nhất\nKẾT QUẢ\nI. CÔNG TÁC HƯỚNG DẪN\n1. Tuyên truyền\n2. Vận động\n2.1. Tình hình\n"
+            "2.2.1. Chi tiết\na) Mục nhỏ\nII- KẾT QUẢ KHÁC\nPhần thứ hai\nNHIỆM VỤ\n1. Tập trung\n")
+    got, _ = paths(text)
+    assert [p for p, _ in got] == [
+        "Phần thứ nhất", "Phần thứ nhất > I", "Phần thứ nhất > I > 1", "Phần thứ nhất > I > 2",
+        "Phần thứ nhất > I > 2 > 2.1", "Phần thứ nhất > I > 2 > 2.1 > 2.2.1",
+        "Phần thứ nhất > I > 2 > 2.1 > 2.2.1 > a", "Phần thứ nhất > II", "Phần thứ hai", "Phần thứ hai > 1"]
+    assert got[0][1] == "KẾT QUẢ" and got[-2][1] == "NHIỆM VỤ"
+
+
+def test_repeated_part_takes_its_position():
+    got, _ = paths("Phần thứ nhất\nA\nI. MỘT\nPhần thứ nhất\nB\n1. Hai\n")
+    assert [p for p, _ in got] == ["Phần thứ nhất", "Phần thứ nhất > I", "Phần thứ hai", "Phần thứ hai > 1"]
+    assert part_label("PHẦN THỨ NHẤT", 2) == "PHẦN THỨ HAI"
+    assert part_label("Phần II", 2) == "Phần II" and part_label("Phần I", 3) == "Phần III"
+
+
+def test_wrapped_capital_heading_and_markdown_and_bold():
+    text = ("#### Phần thứ nhất\n\n### KẾT QUẢ CÔNG TÁC\n\n## **II. KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH PHỐI HỢP VÀ \n\n"
+            "THỐNG NHẤT HÀNH ĐỘNG NĂM 2023**\n\n### **1. Việc tổ chức quán triệt**\n\nNội dung.\n")
+    got, _ = paths(text)
+    assert got[0] == ("Phần thứ nhất", "KẾT QUẢ CÔNG TÁC")
+    assert got[1] == ("Phần thứ nhất > II", "KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH PHỐI HỢP VÀ THỐNG NHẤT HÀNH ĐỘNG NĂM 2023")
+    assert got[2] == ("Phần thứ nhất > II > 1", "Việc tổ chức quán triệt")
+
+
+def test_heading_running_into_body_text():
+    got, _ = paths("I. KẾT QUẢ\n2.3. Kết quả triển khai Phong trào “Đoàn kết, sáng tạo” Tiếp tục thực hiện tốt.\n")
+    assert got[1] == ("I > 2.3", "Kết quả triển khai Phong trào “Đoàn kết, sáng tạo”")
+
+
+def test_not_headings():
+    text = ("I. KẾT QUẢ\n1. Tình hình\n"
+            "30 triệu đồng hỗ trợ hộ nghèo.\n"
+            "989.100.000 đồng, (trong đó 300 suất quà)\n"
+            "1 Thông báo số 507-TB/HU ngày 10/3/2023\n"
+            "¹ Chương trình số 13-CTr/HU\n"
+            "28/8/2023 tổ chức hội nghị\n"
+            "TT\tTên đơn vị\tSố hội nghị\n1\tHuyện A\t6\n")
+    got, _ = paths(text)
+    assert [p for p, _ in got] == ["I", "I > 1"]
+
+
+def test_duplicate_and_restarted_numbers():
+    text = ("I. ĐẶC ĐIỂM\n1. Tình hình chung\nx\n1. Thuận lợi\ny\n2. Khó khăn\n2.1. Chi tiết\n"
+            "1. Một điểm trong danh sách\n")
+    got, _ = paths(text)
+    assert [p for p, _ in got] == ["I", "I > 1", "I > 1", "I > 2", "I > 2 > 2.1"]
+
+
+def test_closing_block_ends_the_outline():
+    text = "I. KẾT QUẢ\nCó 5 xã.\nNơi nhận:\n- Lưu VT.\nBẢNG SỐ LIỆU\nTT\tĐơn vị\tSố\n1\tXã A\t5\n"
+    got, outline = paths(text)
+    assert outline.closing == text.index("Nơi nhận")
+    assert outline.at(text.index("Có 5")).path == "I"
+    assert outline.at(text.index("Xã A")) is None
+
+
+def test_appendix_table_outside_outline_keeps_its_title(extractor):
+    from pipeline.records import Document
+
+    text = ("I. KẾT QUẢ\nCó 5 xã.\nNơi nhận:\n- Lưu VT.\n\nBẢNG TỔNG HỢP SỐ LIỆU\n(Kèm theo Báo cáo số 44/BC-HU)\n"
+            "TT\tTên đơn vị\tSố hội nghị\tSố người\nA\tB\t1\t2\n1\tXã A\t6\t650\n")
+    doc = Document("d", "d.txt", "txt", text=text, blocks=read_text_blocks(text))
+    rows = extractor.run(doc, segment(text, doc.blocks))
+    cells = [r for r in rows if r.origin == "table"]
+    assert [(r.value, r.row, r.col) for r in cells] == [(6, "Xã A", "Số hội nghị"), (650, "Xã A", "Số người")]
+    assert all(r.section_path == "" and r.section_title == "BẢNG TỔNG HỢP SỐ LIỆU" for r in cells)
+    assert [r.section_path for r in rows if r.kind == "count" and r.origin == "body"] == ["I"]
+
+
+def test_bare_label_takes_next_line_as_title():
+    got, _ = paths("Phần thứ nhất\n\nKẾT QUẢ\n\nI.\n\nĐẶC ĐIỂM TÌNH HÌNH\n\nNội dung\n")
+    assert got == [("Phần thứ nhất", "KẾT QUẢ"), ("Phần thứ nhất > I", "ĐẶC ĐIỂM TÌNH HÌNH")]
