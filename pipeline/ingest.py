@@ -123,16 +123,22 @@ def read_docx(path: Path) -> tuple[str, list[Block], int | None]:
         d = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
         raise IngestError("not a valid Word .docx file (corrupt, empty or encrypted)") from e
+    from .docx_numbering import Numbering
+
     tb = TextBuilder()
     notes: dict[str, int] = {}
     refs: list[tuple[str, int]] = []
     styles = {s.style_id: s.name for s in d.styles}
+    numbering = Numbering(d)
     tno = 0
     for child in d.element.body.iterchildren():
         if child.tag == W + "p":
-            s = _run_text(child, notes, refs, tb.pos)
+            label = numbering.label(child)
+            s = _run_text(child, notes, refs, tb.pos + (len(label) + 1 if label else 0))
             if not s.strip():
                 continue
+            if label and not s.lstrip().startswith(label):
+                s = f"{label} {s}"  # an automatically numbered paragraph: the number as Word shows it
             ps = child.find(f"{W}pPr/{W}pStyle")
             style = styles.get(ps.get(W + "val"), "") if ps is not None else ""
             kind = "heading" if style.lower().startswith(("heading", "title")) else "paragraph"
