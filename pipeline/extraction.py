@@ -293,9 +293,21 @@ class Extractor:
         self._orig = orig if orig is not None else ntext
         o = (lambda i: back[i]) if back else (lambda i: i)
         tables = [b for b in doc.blocks if b.kind == "table"]
-        # the rules run over the whole text; what falls inside table rows is read per cell instead
-        cands = [c for c in self.proposals(ntext) if not _inside(c.core, tables)]
-        rows = [self._row(doc, outline, c, ntext, o) for c in self.resolve(cands)]
+        self.tables = read_tables(doc.blocks, ntext, outline)
+        text_cells = [c for c in self.tables if c.numeric is None]
+        # the rules run over the whole text; in tables only over text cells ("12 cuộc", "86/100 đơn"):
+        # a number alone in a cell is read with its row and column instead
+        cands = [c for c in self.proposals(ntext)
+                 if not _inside(c.core, tables) or _cell_at(text_cells, c.core[0]) is not None]
+        resolved = self.resolve(cands)
+        rows = [self._row(doc, outline, c, ntext, o) for c in resolved]
+        for r, c in zip(rows, resolved):
+            cell = _cell_at(text_cells, c.core[0]) if _inside(c.core, tables) else None
+            if cell is not None:
+                r.origin, r.table, r.row, r.col = "table", cell.table, cell.row, cell.col
+                r.context = cell.context
+                if not r.section_path:
+                    r.section_title = cell.title
         rows.extend(self.table_rows(doc, outline, ntext, o))
         rows.sort(key=lambda r: r.char_start)
         return rows
@@ -322,64 +334,96 @@ class Extractor:
 
     # ------------------------------------------------------------------ tables
     def table_rows(self, doc: Document, outline: Outline, ntext: str, o) -> list[Indicator]:
+        """One row per number standing alone in a table cell, with the table's row label and column path."""
         out: list[Indicator] = []
-        groups: list[list[Block]] = []
-        for b in doc.blocks:
-            if b.kind != "table":
+        for cell in self.tables:
+            if cell.numeric is None:
                 continue
-            tno = b.table
-            if groups and (groups[-1][-1].table == tno if tno is not None else _adjacent(ntext, groups[-1][-1], b)):
-                groups[-1].append(b)
-            else:
-                groups.append([b])
-        for ti, rows in enumerate(groups, 1):
-            grid = [_cells(ntext, b) for b in rows]
-            header: list[list[str]] = []
-            seen_data = False
-            group_label = ""
-            for b, cells in zip(rows, grid):
-                texts = [ntext[a:z].strip() for a, z in cells]
-                nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t)]
-                if _column_numbering(texts):
-                    seen_data = True
-                    continue
-                label_i = next((i for i, t in enumerate(texts) if t and not CELL_NUM.match(t)
-                                and not INDEX_CELL.match(t)), None)
-                index = texts[0] if texts and INDEX_CELL.match(texts[0]) else ""
-                data = [i for i in nums if not (i == 0 and (index or (label_i or 0) > 0))]
-                if not seen_data and (label_i is None or not data):
-                    header.append(texts)
-                    continue
-                if not data:
-                    if label_i is not None:
-                        group_label = texts[label_i]  # "II. Các chi, đảng bộ …": names the rows below it
-                    continue
-                seen_data = True
-                if label_i is not None:
-                    label = texts[label_i]
-                elif group_label and index and group_label.startswith(index.rstrip(".)")):
-                    label = group_label
-                else:
-                    label = index
-                sec = outline.at(b.start)
-                title = outline.table_titles.get(b.table if b.table is not None else -1, "") or \
-                    _title_before(ntext, rows[0].start)
-                for i in data:
-                    a, z = cells[i]
-                    t = ntext[a:z]
-                    lead = len(t) - len(t.lstrip())
-                    mm = CELL_NUM.match(t)
-                    val = N.plain(N.number(mm.group("n")))
-                    s, e = a + lead, a + lead + len(t.strip())
-                    out.append(Indicator(
-                        doc_id=doc.doc_id, source_file=doc.source_file,
-                        kind="percent" if mm.group("pct") else "count", value=val,
-                        unit="%" if mm.group("pct") else "", section_path=sec.path if sec else "",
-                        section_title=(sec.title if sec else title), origin="table",
-                        text=self._orig[o(s):o(e)], context=" | ".join(x for x in texts if x),
-                        char_start=o(s), char_end=o(e), page=b.page, table=ti, row=label,
-                        col=_header_path(header, i)))
+            mm = cell.numeric
+            s, e = cell.span
+            b = cell.block
+            sec = outline.at(b.start)
+            out.append(Indicator(
+                doc_id=doc.doc_id, source_file=doc.source_file, kind="percent" if mm.group("pct") else "count",
+                value=N.plain(N.number(mm.group("n"))), unit="%" if mm.group("pct") else "",
+                section_path=sec.path if sec else "", section_title=sec.title if sec else cell.title,
+                origin="table", text=self._orig[o(s):o(e)], context=cell.context, char_start=o(s),
+                char_end=o(e), page=b.page, table=cell.table, row=cell.row, col=cell.col))
         return out
+
+
+@dataclass
+class Cell:
+    """A data cell of a table: where it is, what row and column it belongs to."""
+
+    block: Block
+    span: tuple[int, int]
+    table: int
+    row: str
+    col: str
+    title: str
+    context: str
+    numeric: object = None  # the CELL_NUM match when the cell is a number alone
+
+
+def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> list[Cell]:
+    """The table model: header rows (above the first data row) give each column its header path, a row's
+    first text cell its label; the 'A B 01 02' column-numbering row and index cells (TT/STT) are skipped."""
+    groups: list[list[Block]] = []
+    for b in blocks:
+        if b.kind != "table":
+            continue
+        if groups and (groups[-1][-1].table == b.table if b.table is not None
+                       else _adjacent(ntext, groups[-1][-1], b)):
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    out: list[Cell] = []
+    for ti, rows in enumerate(groups, 1):
+        header: list[list[str]] = []
+        seen_data = False
+        group_label = ""
+        title = outline.table_titles.get(rows[0].table if rows[0].table is not None else -1, "") or \
+            _title_before(ntext, rows[0].start)
+        for b in rows:
+            cells = _cells(ntext, b)
+            texts = [ntext[a:z].strip() for a, z in cells]
+            if _column_numbering(texts):
+                seen_data = True
+                continue
+            nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t)]
+            label_i = next((i for i, t in enumerate(texts) if t and not CELL_NUM.match(t)
+                            and not INDEX_CELL.match(t)), None)
+            index = texts[0] if texts and INDEX_CELL.match(texts[0]) else ""
+            data = [i for i in nums if not (i == 0 and (index or (label_i or 0) > 0))]
+            if not seen_data and (label_i is None or not data):
+                header.append(texts)
+                continue
+            if not data:
+                if label_i is not None:
+                    group_label = texts[label_i]  # "II. Các chi, đảng bộ …": names the rows below it
+                continue
+            seen_data = True
+            if label_i is not None:
+                label = texts[label_i]
+            elif group_label and index and group_label.startswith(index.rstrip(".)")):
+                label = group_label
+            else:
+                label = index
+            context = " | ".join(x for x in texts if x)
+            for i, (a, z) in enumerate(cells):
+                t = ntext[a:z]
+                if not t.strip() or (i == 0 and index) or i == label_i:
+                    continue
+                lead = len(t) - len(t.lstrip())
+                span = (a + lead, a + lead + len(t.strip()))
+                out.append(Cell(b, span, ti, label, _header_path(header, i), title, context,
+                                CELL_NUM.match(t) if i in data else None))
+    return out
+
+
+def _cell_at(cells: list[Cell], pos: int) -> Cell | None:
+    return next((c for c in cells if c.span[0] <= pos < c.span[1]), None)
 
 
 def _inside(core, tables: list[Block]) -> bool:

@@ -83,3 +83,17 @@ def test_appendix_table_outside_outline_keeps_its_title(extractor):
 def test_bare_label_takes_next_line_as_title():
     got, _ = paths("Phần thứ nhất\n\nKẾT QUẢ\n\nI.\n\nĐẶC ĐIỂM TÌNH HÌNH\n\nNội dung\n")
     assert got == [("Phần thứ nhất", "KẾT QUẢ"), ("Phần thứ nhất > I", "ĐẶC ĐIỂM TÌNH HÌNH")]
+
+
+def test_table_text_cells_are_read_with_their_row_and_column(extractor):
+    from pipeline.records import Document
+
+    text = ("I. KẾT QUẢ\nTT\tĐơn vị\tKết quả giải quyết\tTỷ lệ\n1\tXã A\t86/100 đơn\t86%\n"
+            "2\tXã B\tđã giải quyết 12 đơn\t100%\n")
+    doc = Document("d", "d.txt", "txt", text=text, blocks=read_text_blocks(text))
+    rows = extractor.run(doc, segment(text, doc.blocks))
+    got = [(r.kind, r.value, r.row, r.col, r.origin, r.section_path) for r in rows]
+    assert got == [("ratio", "86/100", "Xã A", "Kết quả giải quyết", "table", "I"),
+                   ("percent", 86, "Xã A", "Tỷ lệ", "table", "I"),
+                   ("count", 12, "Xã B", "Kết quả giải quyết", "table", "I"),
+                   ("percent", 100, "Xã B", "Tỷ lệ", "table", "I")]
