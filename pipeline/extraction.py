@@ -293,19 +293,22 @@ class Extractor:
         self._orig = orig if orig is not None else ntext
         o = (lambda i: back[i]) if back else (lambda i: i)
         tables = [b for b in doc.blocks if b.kind == "table"]
-        self.tables = read_tables(doc.blocks, ntext, outline)
+        self.tables, skip = read_tables(doc.blocks, ntext, outline)
         text_cells = [c for c in self.tables if c.numeric is None]
-        # the rules run over the whole text; in tables only over text cells ("12 cuộc", "86/100 đơn"):
-        # a number alone in a cell is read with its row and column instead
-        cands = [c for c in self.proposals(ntext)
-                 if not _inside(c.core, tables) or _cell_at(text_cells, c.core[0]) is not None]
+        # the rules run over the whole text, tables included ("12 cuộc", "86/100 đơn" in a cell, a letterhead
+        # laid out as a table) — except numbers alone in a cell, read with their row and column instead,
+        # index cells and the column-numbering row
+        cands = [c for c in self.proposals(ntext) if not any(a <= c.core[0] < z for a, z in skip)]
         resolved = self.resolve(cands)
         rows = [self._row(doc, outline, c, ntext, o) for c in resolved]
         for r, c in zip(rows, resolved):
-            cell = _cell_at(text_cells, c.core[0]) if _inside(c.core, tables) else None
+            blk = _block_at(tables, c.core[0])
+            if blk is None:
+                continue
+            r.origin = "table"
+            cell = _cell_at(text_cells, c.core[0])
             if cell is not None:
-                r.origin, r.table, r.row, r.col = "table", cell.table, cell.row, cell.col
-                r.context = cell.context
+                r.table, r.row, r.col, r.context = cell.table, cell.row, cell.col, cell.context
                 if not r.section_path:
                     r.section_title = cell.title
         rows.extend(self.table_rows(doc, outline, ntext, o))
@@ -366,7 +369,7 @@ class Cell:
     numeric: object = None  # the CELL_NUM match when the cell is a number alone
 
 
-def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> list[Cell]:
+def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> tuple[list[Cell], list[tuple[int, int]]]:
     """The table model: header rows (above the first data row) give each column its header path, a row's
     first text cell its label; the 'A B 01 02' column-numbering row and index cells (TT/STT) are skipped."""
     groups: list[list[Block]] = []
@@ -379,6 +382,7 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> list[Cell]
         else:
             groups.append([b])
     out: list[Cell] = []
+    skip: list[tuple[int, int]] = []  # spans the text rules must not read: numeric cells, indexes, numbering
     for ti, rows in enumerate(groups, 1):
         header: list[list[str]] = []
         seen_data = False
@@ -390,8 +394,12 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> list[Cell]
             texts = [ntext[a:z].strip() for a, z in cells]
             if _column_numbering(texts):
                 seen_data = True
+                skip.append((b.start, b.end))
                 continue
             nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t)]
+            if texts and INDEX_CELL.match(texts[0]) and len(texts) > 1:
+                skip.append(cells[0])
+            skip.extend(cells[i] for i in nums)
             label_i = next((i for i, t in enumerate(texts) if t and not CELL_NUM.match(t)
                             and not INDEX_CELL.match(t)), None)
             index = texts[0] if texts and INDEX_CELL.match(texts[0]) else ""
@@ -419,7 +427,7 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> list[Cell]
                 span = (a + lead, a + lead + len(t.strip()))
                 out.append(Cell(b, span, ti, label, _header_path(header, i), title, context,
                                 CELL_NUM.match(t) if i in data else None))
-    return out
+    return out, skip
 
 
 def _cell_at(cells: list[Cell], pos: int) -> Cell | None:
