@@ -110,7 +110,7 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
     return res
 
 
-def extract(paths) -> "pandas.DataFrame":  # noqa: F821
+def extract(paths):
     """Python API: the indicator table of ``paths`` (files and/or folders) as a DataFrame."""
     from .export import EXTRA_INDICATOR_COLUMNS
     from .records import INDICATOR_COLUMNS

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import CORPUS, SHARED, ROOT
+from conftest import CORPUS, SHARED
 
 FORMATS = ["txt", "docx", "pdf"]
 DOCS = sorted(p.stem for p in (CORPUS / "txt").glob("*.txt"))

@@ -1,5 +1,4 @@
 """Readers: Word numbering and footnotes, PDF superscripts, footers and pages, text encodings."""
-import copy
 
 import docx
 import pytest
