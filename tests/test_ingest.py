@@ -82,3 +82,11 @@ def test_pdf_and_docx_failures_are_plain(tmp_path):
     for name, words in (("a.pdf", "not a valid PDF"), ("b.docx", "not a valid Word")):
         with pytest.raises(IngestError, match=words):
             ingest(tmp_path / name, "x", name)
+
+
+def test_encrypted_pdf_is_a_plain_failure(tmp_path):
+    pikepdf = pytest.importorskip("pikepdf")
+    with pikepdf.open(CORPUS / "pdf" / "004_f162b015986022fe.pdf") as pdf:
+        pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="u", R=4))
+    with pytest.raises(IngestError, match="encrypted"):
+        ingest(tmp_path / "locked.pdf", "x", "locked.pdf")
