@@ -85,7 +85,7 @@ class Extractor:
         span = (m.start(), m.end())
         qual = " ".join(g.get("qual", "").lower().split())
         if kind == "date":
-            v = N.iso_date(g.get("d"), g["m"], g.get("y"))
+            v = N.iso_date(g.get("d"), g["m"], g.get("y") or g.get("y2"))
             if v:
                 yield Cand("date", self._digits(m), span, prio, {"value": v})
         elif kind == "period":
@@ -194,10 +194,15 @@ class Extractor:
             return  # "3 tháng/1 lần": a frequency
         value = N.number(g["n1"])
         unit, end = self.counted_noun(text, e)
-        # a number opening a line before a capital word outside the lexicon: a footnote or list number
+        # a small number (no leading zero) opening a line before a capital word: a footnote's number
+        # ("1 Thông báo số 507-TB/HU …"); a padded "03 Ban Chỉ đạo" stays a count
         line_start = text.rfind("\n", 0, s) + 1
         if unit and not g.get("qual") and not text[line_start:s].strip() and regex.match(r"\s+\p{Lu}", text[e:e + 3]) \
-                and tuple(unit.replace(",", " ,").split()) not in self.noun_set:
+                and regex.fullmatch(r"[1-9][0-9]?", g["n1"]):
+            return
+        # a page number alone on its line
+        line_end = text.find("\n", e)
+        if not text[line_start:s].strip(" -–") and not text[e:line_end if line_end >= 0 else len(text)].strip(" -–"):
             return
         if unit is None:
             # "1,5 triệu người": a scale word multiplies, the noun after it is counted

@@ -67,6 +67,8 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
     return text, read_text_blocks(text), None
 
 
+PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
+PIPE_RULE = re.compile(r"^[\s|:\-]+$")
 FOOTNOTE_START = re.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S))")
 
 
@@ -77,10 +79,18 @@ def read_text_blocks(text: str) -> list[Block]:
     for m in re.finditer(r"[^\n]+", text):
         line = m.group()
         kind = "table" if line.count("\t") >= 2 else "paragraph"
+        cells: list[tuple[int, int]] = []
+        style = ""
+        if PIPE_ROW.match(line):  # a Markdown table row: | TT | Đơn vị | Số hội nghị |
+            kind = "table"
+            bars = [m.start() + k for k, ch in enumerate(line) if ch == "|" and (k == 0 or line[k - 1] != "\\")]
+            cells = [(a + 1, z) for a, z in zip(bars, bars[1:])]
+            if PIPE_RULE.match(line):
+                style = "md-rule"
         if kind == "paragraph" and FOOTNOTE_START.match(line):
             kind = "footnote"
         hm = re.match(r"\s*(#{1,6})\s", line)
-        b = Block(kind, m.start(), m.end(), style="md-h%d" % len(hm.group(1)) if hm else "")
+        b = Block(kind, m.start(), m.end(), style="md-h%d" % len(hm.group(1)) if hm else style, cells=cells)
         if kind == "table":  # consecutive tab-separated lines (blank lines between allowed) are one table
             prev = blocks[-1] if blocks else None
             if prev is None or prev.kind != "table" or text[prev.end:b.start].strip():

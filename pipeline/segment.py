@@ -16,7 +16,7 @@ PART_ORDINALS = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", 
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 MARKUP = re.compile(r"^(?:\s|#{1,6}\s|\*{1,3}|_{2}|\[bookmark:[^\]]*\])*")
-PART = re.compile(r"(?i)^phần\s+(?:thứ\s+(\w+)|([IVX]+)\b)")
+PART = re.compile(r"(?i)^phần\s+(?:thứ\s+(\w+)|([IVX]+)\b|(một|hai|ba|bốn|năm|sáu)\s*$|(một|hai|ba|bốn|năm|sáu)\s*[:.\-–])")
 ROMAN_H = re.compile(r"^([IVXLC]{1,6})\s*[.\-–:)]\s*(\S.*)$")
 MULTI_H = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$")
 SINGLE_H = re.compile(r"^(\d{1,2})[.)]\s*(\S.*)$")
@@ -67,7 +67,7 @@ def parse_heading(line: str) -> tuple[int, str, str] | None:
         return None
     m = PART.match(s)
     if m:
-        return 0, m.group(0), clean_title(s[m.end():].lstrip(" .:-–"))
+        return 0, m.group(0).rstrip(" .:-–"), clean_title(s[m.end():].lstrip(" .:-–"))
     m = BARE_LABEL.match(re.sub(r"[*_]+$", "", s))
     if m:
         if m.group(1):

@@ -52,6 +52,8 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> tuple[list
         title = outline.table_titles.get(rows[0].table if rows[0].table is not None else -1, "") or \
             _title_before(ntext, rows[0].start)
         for b in rows:
+            if b.style == "md-rule":  # |---|---| under a Markdown table's header
+                continue
             cells = _cells(ntext, b)
             texts = [ntext[a:z].strip() for a, z in cells]
             if _column_numbering(texts):

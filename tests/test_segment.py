@@ -97,3 +97,21 @@ def test_table_text_cells_are_read_with_their_row_and_column(extractor):
                    ("percent", 86, "Xã A", "Tỷ lệ", "table", "I"),
                    ("count", 12, "Xã B", "Kết quả giải quyết", "table", "I"),
                    ("percent", 100, "Xã B", "Tỷ lệ", "table", "I")]
+
+
+def test_markdown_pipe_table(extractor):
+    from pipeline.records import Document
+
+    text = ("## I. KẾT QUẢ\n\n| TT | Đơn vị | Số hội nghị | Số người |\n|---|---|:---:|---|\n"
+            "| 1 | Xã A | 6 | 650 |\n| 2 | Xã B | 4 | 1.200 |\n")
+    doc = Document("d", "d.md", "md", text=text, blocks=read_text_blocks(text))
+    rows = extractor.run(doc, segment(text, doc.blocks))
+    assert [(r.value, r.row, r.col, r.section_path) for r in rows] == [
+        (6, "Xã A", "Số hội nghị", "I"), (650, "Xã A", "Số người", "I"),
+        (4, "Xã B", "Số hội nghị", "I"), (1200, "Xã B", "Số người", "I")]
+    assert all(text[r.char_start:r.char_end] == r.text for r in rows)
+
+
+def test_part_written_as_a_word():
+    got, _ = paths("PHẦN MỘT\nKẾT QUẢ\nI. CHUNG\nPHẦN HAI: NHIỆM VỤ\n1. Tập trung\n")
+    assert [p for p, _ in got] == ["PHẦN MỘT", "PHẦN MỘT > I", "PHẦN HAI", "PHẦN HAI > 1"]
