@@ -183,8 +183,9 @@ def segment(text: str, blocks: list[Block]) -> Outline:
             last_roman, last_arabic = 0, None
         elif level == 1:
             v = roman_value(label)
-            if not (is_upper(title) or not title or v == last_roman + 1 or v == 1):
-                continue
+            sequential = v == last_roman + 1 or v == 1
+            if not sequential and not (v <= last_roman + 2 and (is_upper(title) or not title)):
+                continue  # "C. …", "L. …": a letter, or a numeral out of any sequence
             last_roman, last_arabic = v, None
         elif level == 2:
             # numbering that restarts inside a section is a list, not the outline ("1." after "3.")

@@ -115,3 +115,8 @@ def test_markdown_pipe_table(extractor):
 def test_part_written_as_a_word():
     got, _ = paths("PHẦN MỘT\nKẾT QUẢ\nI. CHUNG\nPHẦN HAI: NHIỆM VỤ\n1. Tập trung\n")
     assert [p for p, _ in got] == ["PHẦN MỘT", "PHẦN MỘT > I", "PHẦN HAI", "PHẦN HAI > 1"]
+
+
+def test_roman_numerals_must_follow_a_sequence():
+    got, _ = paths("I. MỘT\nII. HAI\nC. KHÔNG PHẢI SỐ LA MÃ\nIV. BỐN\nIII. BA\n")
+    assert [p for p, _ in got] == ["I", "II", "IV", "III"]
