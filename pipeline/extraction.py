@@ -132,7 +132,7 @@ class Extractor:
         return any(w in window for w in self.money_ctx)
 
     # ------------------------------------------------------------------ counts
-    def counted_noun(self, text: str, pos: int, scale_ok: bool = False):
+    def counted_noun(self, text: str, pos: int):
         """(unit, end offset) of the noun phrase counted by the number ending at ``pos``; (None, pos) if none."""
         toks = []
         for t in TOKEN.finditer(text, pos, min(len(text), pos + 90)):
@@ -245,9 +245,7 @@ class Extractor:
         if bare and not g.get("so") and self.counted_noun(text, m.end())[0] is not None:
             return  # "pháp luật 05 lần": the number counts what follows
         code = N.canonical_code(code, ab)
-        dtype = self.doc_type(words) if words else ""
-        if not dtype or words.split()[0].lower() == "hướng" and len(words.split()) == 1:
-            dtype = N.doc_type_from_code(code, ab) or dtype
+        dtype = (self.doc_type(words) if words else "") or N.doc_type_from_code(code, ab)
         if not dtype and not words:
             return
         yield Cand("doc_ref", (m.start("code"), m.end("code")), (m.start(), m.end()), prio,
@@ -296,8 +294,8 @@ class Extractor:
         self._orig = orig if orig is not None else ntext
         o = (lambda i: back[i]) if back else (lambda i: i)
         tables = [b for b in doc.blocks if b.kind == "table"]
-        self.tables, skip = read_tables(doc.blocks, ntext, outline)
-        text_cells = [c for c in self.tables if c.numeric is None]
+        cells, skip = read_tables(doc.blocks, ntext, outline)
+        text_cells = [c for c in cells if c.numeric is None]
         # the rules run over the whole text, tables included ("12 cuộc", "86/100 đơn" in a cell, a letterhead
         # laid out as a table) — except numbers alone in a cell, read with their row and column instead,
         # index cells and the column-numbering row
@@ -314,7 +312,7 @@ class Extractor:
                 r.table, r.row, r.col, r.context = cell.table, cell.row, cell.col, cell.context
                 if not r.section_path:
                     r.section_title = cell.title
-        rows.extend(self.table_rows(doc, outline, ntext, o))
+        rows.extend(self.table_rows(doc, outline, cells, o))
         rows.sort(key=lambda r: r.char_start)
         return rows
 
@@ -339,10 +337,10 @@ class Extractor:
             page=blk.page if blk is not None else None, per=f.get("per", ""))
 
     # ------------------------------------------------------------------ tables
-    def table_rows(self, doc: Document, outline: Outline, ntext: str, o) -> list[Indicator]:
+    def table_rows(self, doc: Document, outline: Outline, cells: list[Cell], o) -> list[Indicator]:
         """One row per number standing alone in a table cell, with the table's row label and column path."""
         out: list[Indicator] = []
-        for cell in self.tables:
+        for cell in cells:
             if cell.numeric is None:
                 continue
             mm = cell.numeric
@@ -360,10 +358,6 @@ class Extractor:
 
 def _cell_at(cells: list[Cell], pos: int) -> Cell | None:
     return next((c for c in cells if c.span[0] <= pos < c.span[1]), None)
-
-
-def _inside(core, tables: list[Block]) -> bool:
-    return any(b.start <= core[0] < b.end for b in tables)
 
 
 def _block_at(blocks: list[Block], pos: int) -> Block | None:
