@@ -27,6 +27,7 @@ class TextBuilder:
         self.blocks: list[Block] = []
 
     def add(self, s: str, kind: str | None = None, **kw) -> Block | None:
+        s = unicodedata.normalize("NFC", s)  # text we build (docx, pdf) is NFC from the start
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)

@@ -62,9 +62,8 @@ def collect(inputs: list[str | Path]) -> list[Input]:
 def process(doc: Document, extractor: Extractor) -> tuple[list, list]:
     ntext, back = nfc_view(doc.text)
     view = doc
-    if back:  # decomposed diacritics: read an NFC copy, report offsets into the original
-        view = dataclasses.replace(doc, text=ntext, blocks=read_text_blocks(ntext)
-                                   if doc.format in ("txt", "md") else doc.blocks)
+    if back:  # decomposed diacritics in a text file: read an NFC copy, report offsets into the original
+        view = dataclasses.replace(doc, text=ntext, blocks=read_text_blocks(ntext))
     outline = segment(view.text, view.blocks)
     rows = extractor.run(view, outline, orig=doc.text, back=back)
     o = (lambda i: back[i]) if back else (lambda i: i)
