@@ -21,7 +21,6 @@ TOKEN = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}0-9]*|[0-9]+(?:[.,][0-9]+)*|[^\s]
 WORD = regex.compile(r"[\p{L}\p{M}]+")
 PRE_WORDS = regex.compile(r"(?:[\p{L}\p{M}]+[ \t\u00a0\n]+){1,3}$")
 SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
-FOOTNOTE_LINE = regex.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S))")
 
 
 @dataclass
@@ -91,6 +90,11 @@ class Extractor:
         elif kind == "period":
             if "a" in g:
                 a, b = N.parse_dmy(g["a"]), N.parse_dmy(g["b"])
+            elif "d1" in g:  # the first date borrows the second's year
+                b = N.parse_dmy(g["b"])
+                a = N.iso_date(g["d1"], g["m1"], b[:4]) if b else None
+            elif "m2" in g:
+                a, b = N.iso_date(None, g["m1"], g.get("y1") or g["y2"]), N.iso_date(None, g["m2"], g["y2"])
             else:
                 a, b = g["y1"], g["y2"]
             if a and b and a < b and (len(a) > 4 or int(b) - int(a) <= 100):
@@ -165,7 +169,8 @@ class Extractor:
             words.append(t)
         if not words:
             return None, pos
-        seg = _tagger()(" ".join(w.group() for w in words))
+        # tag the snippet with what follows the words too: the segmenter reads a word better in context
+        seg = _tagger()(" ".join(t.group() for t in toks))
         n = len(seg[0][0].split()) if seg else 1
         n = max(1, min(n, len(words)))
         # a classifier takes the noun after it ("lượt cử tri", "hộ nghèo"), not a verb ("bản ký cam kết")
@@ -322,8 +327,6 @@ class Extractor:
         anchor = blk.anchor if blk is not None and blk.anchor is not None else s
         origin = "body"
         if blk is not None and blk.kind == "footnote":
-            origin = "footnote"
-        elif blk is not None and FOOTNOTE_LINE.match(ntext[blk.start:blk.end]):
             origin = "footnote"
         sec = outline.at(anchor)
         cs, ce = sentence_bounds(ntext, s, e)

@@ -70,7 +70,8 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
 
 PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
 PIPE_RULE = re.compile(r"^[\s|:\-]+$")
-FOOTNOTE_START = re.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S))")
+# a footnote line: a superscript or <sup> mark, "(1)Text", or a small number before a capital ("1 Thông báo …")
+FOOTNOTE_START = re.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S)|[1-9]\d?\s+[A-ZÀ-ỸĐ])")
 
 
 def read_text_blocks(text: str) -> list[Block]:
