@@ -81,7 +81,7 @@ def cmd_extract(args) -> int:
     if outdir.exists() and not outdir.is_dir():
         print(f"vnreport: error: output path is not a folder: {outdir}", file=sys.stderr)
         return 2
-    total = len(collect(args.inputs))
+    total = len(collect(args.inputs, outdir))
     show = err.is_terminal and not args.no_progress
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=not show)
@@ -94,7 +94,7 @@ def cmd_extract(args) -> int:
             _state["n"] += 1
             progress.update(task, description=f"{item.source_file[:40]:40s}")
 
-        res = run(args.inputs, progress=tick, debug=args.debug)
+        res = run(args.inputs, progress=tick, debug=args.debug, exclude=outdir)
         progress.update(task, completed=total)
     for line in res.errors:
         print(f"vnreport: {line}", file=sys.stderr)

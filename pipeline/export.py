@@ -76,13 +76,16 @@ def write_xlsx(path: Path, indicators: pd.DataFrame, sections: pd.DataFrame, doc
                         v = None
                     elif col == "value" and kinds is not None:
                         v = _excel_value(kinds[i], v)
+                    elif col == "ref_date" and v:
+                        v = _excel_value("date", v)
                     row.append(v)
                 ws.append(row)
             if name == "Indicators":
-                vcol = list(df.columns).index("value") + 1
-                for cell in ws.iter_rows(min_row=2, min_col=vcol, max_col=vcol):
-                    if isinstance(cell[0].value, dt.date):
-                        cell[0].number_format = "yyyy-mm-dd"
+                for col in ("value", "ref_date"):
+                    j = list(df.columns).index(col) + 1
+                    for cell in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                        if isinstance(cell[0].value, dt.date):
+                            cell[0].number_format = "yyyy-mm-dd"
             ws.freeze_panes = "A2"
             if ws.max_row >= 1 and ws.max_column >= 1:
                 ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{max(ws.max_row, 1)}"

@@ -37,13 +37,17 @@ class Result:
         return sum(d["status"] == "failed" for d in self.documents)
 
 
-def collect(inputs: list[str | Path]) -> list[Input]:
-    """Files as given, folders walked recursively (sorted); source_file relative to the folder."""
+def collect(inputs: list[str | Path], exclude: Path | None = None) -> list[Input]:
+    """Files as given, folders walked recursively (sorted); source_file relative to the folder. A folder
+    walk passes over ``exclude`` (the output folder, when it lies inside an input folder)."""
     out: list[Input] = []
+    skip = exclude.resolve() if exclude is not None else None
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                if skip is not None and f.resolve().is_relative_to(skip):
+                    continue
                 out.append(Input(f, f.relative_to(p).as_posix()))
         else:
             out.append(Input(p, str(raw)))
@@ -73,10 +77,11 @@ def process(doc: Document, extractor: Extractor) -> tuple[list, list]:
     return rows, sections
 
 
-def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None) -> Result:
+def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None,
+        exclude: Path | None = None) -> Result:
     extractor = extractor or Extractor()
     res = Result()
-    items = collect(inputs)
+    items = collect(inputs, exclude)
     for item in items:
         t0 = time.perf_counter()
         ext = item.path.suffix.lower()

@@ -158,3 +158,13 @@ def test_python_api():
     df = pipeline.extract(CORPUS / "txt" / "004_f162b015986022fe.txt")
     assert list(df.columns)[:4] == ["doc_id", "source_file", "kind", "value"]
     assert len(df) > 0 and set(df["kind"]) <= {"count", "money", "percent", "ratio", "date", "period", "doc_ref"}
+
+
+def test_output_folder_inside_the_input_is_not_read_again(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(CORPUS / "txt" / "004_f162b015986022fe.txt", src / "r.txt")
+    out = src / "out"
+    assert main(["extract", str(src), "-o", str(out), "--no-progress"]) == 0
+    assert main(["extract", str(src), "-o", str(out), "--no-progress"]) == 0
+    assert list(docs_csv(out)) == ["r.txt"]
