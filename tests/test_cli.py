@@ -168,3 +168,19 @@ def test_output_folder_inside_the_input_is_not_read_again(tmp_path):
     assert main(["extract", str(src), "-o", str(out), "--no-progress"]) == 0
     assert main(["extract", str(src), "-o", str(out), "--no-progress"]) == 0
     assert list(docs_csv(out)) == ["r.txt"]
+
+
+def test_runs_without_network(tmp_path):
+    """No model or data is fetched at run time: the whole job runs with sockets refused."""
+    code = (
+        "import socket, sys\n"
+        "def refuse(*a, **k):\n"
+        "    raise OSError('network used')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from pipeline.cli import main\n"
+        f"sys.exit(main(['extract', {str(CORPUS / 'txt')!r}, {str(CORPUS / 'pdf' / '002_42f08eaff795a7ac.pdf')!r},"
+        f" '-o', {str(tmp_path / 'o')!r}, '--no-progress']))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "5 ok, 0 failed" in r.stdout
