@@ -90,9 +90,9 @@ class Extractor:
         elif kind == "period":
             if "a" in g:
                 a, b = N.parse_dmy(g["a"]), N.parse_dmy(g["b"])
-            elif "d1" in g:  # the first date borrows the second's year
+            elif "d1" in g:  # the first date borrows the second's year (and month: "20 - 21/9/2023")
                 b = N.parse_dmy(g["b"])
-                a = N.iso_date(g["d1"], g["m1"], b[:4]) if b else None
+                a = N.iso_date(g["d1"], g.get("m1") or b[5:7], b[:4]) if b else None
             elif "m2" in g:
                 a, b = N.iso_date(None, g["m1"], g.get("y1") or g["y2"]), N.iso_date(None, g["m2"], g["y2"])
             else:
