@@ -144,7 +144,7 @@ class Extractor:
             if gap.count("\n") > 2 or (toks and len(toks) >= 6):
                 break
             toks.append(t)
-        if toks and toks[0].group() in "“\"‘":
+        while toks and toks[0].group() in ("“", "\"", "‘", "*", "_"):  # quotes and Markdown emphasis
             toks = toks[1:]
         if not toks or not WORD.fullmatch(toks[0].group()):
             return None, pos
