@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import statistics
 import unicodedata
 from pathlib import Path
 
@@ -42,7 +41,7 @@ class TextBuilder:
 
 
 # ---------------------------------------------------------------------------------------------- text
-def decode(data: bytes, name: str) -> str:
+def decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8")
     for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -64,7 +63,7 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
         raise IngestError("the file is empty")
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise IngestError("binary data, not a text file")
-    text = decode(data, path.name)
+    text = decode(data)
     return text, read_text_blocks(text), None
 
 
@@ -247,7 +246,3 @@ def nfc_view(text: str) -> tuple[str, list[int] | None]:
         i = j
     back.append(len(text))
     return "".join(out), back
-
-
-def median(xs):
-    return statistics.median(xs) if xs else 0

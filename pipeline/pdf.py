@@ -139,27 +139,22 @@ def read(path, TextBuilder, IngestError):
 
 
 def _drop_running_lines(pages: list[list[Line]]) -> None:
-    """Page numbers and running headers/footers: short lines in the top/bottom band, repeated or numeric."""
-    bands = Counter()
-    for lines in pages:
-        for ln in lines:
-            if ln.kind == "body" and _in_band(ln, lines):
-                bands[re.sub(r"\d+", "#", ln.text.strip())] += 1
-    for lines in pages:
-        keep = []
-        for ln in lines:
-            if ln.kind == "body" and _in_band(ln, lines):
-                key = re.sub(r"\d+", "#", ln.text.strip())
-                if PAGE_NO.match(ln.text) or (len(pages) >= 3 and bands[key] >= max(3, len(pages) // 2)):
-                    continue
-            keep.append(ln)
-        lines[:] = keep
+    """Page numbers and running headers/footers: lines in a page's top or bottom band that are a number
+    or repeat on most pages."""
+    def band(lines):
+        body = [x for x in lines if x.kind == "body"]
+        if not body:
+            return []
+        top, bottom = min(x.top for x in lines), max(x.bottom for x in lines)
+        return [x for x in body if x.top <= top + 1 or x.bottom >= bottom - 1]
 
-
-def _in_band(ln: Line, lines: list[Line]) -> bool:
-    tops = [x.top for x in lines]
-    bottoms = [x.bottom for x in lines]
-    return ln.top <= min(tops) + 1 or ln.bottom >= max(bottoms) - 1
+    bands = [band(lines) for lines in pages]
+    seen = Counter(re.sub(r"\d+", "#", ln.text.strip()) for b in bands for ln in b)
+    for lines, edge in zip(pages, bands):
+        drop = {id(ln) for ln in edge
+                if PAGE_NO.match(ln.text) or (len(pages) >= 3 and seen[re.sub(r"\d+", "#", ln.text.strip())]
+                                              >= max(3, len(pages) // 2))}
+        lines[:] = [ln for ln in lines if id(ln) not in drop]
 
 
 def _mark_footnotes(pages: list[list[Line]]) -> None:

@@ -28,12 +28,6 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     pages: int | None = None
 
-    def page_at(self, offset: int) -> int | None:
-        for b in self.blocks:
-            if b.start <= offset < b.end or (b.start == b.end == offset):
-                return b.page
-        return None
-
 
 @dataclass
 class Section:
