@@ -69,20 +69,28 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
 
 PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
 PIPE_RULE = re.compile(r"^[\s|:\-]+$")
+SPACED_BAR = re.compile(r"(?<=\S) \|(?= \S)")
 # a footnote line: a superscript or <sup> mark, "(1)Text", or a small number before a capital ("1 Thông báo …")
 FOOTNOTE_START = re.compile(r"^\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|<sup>\d+</sup>|\(\d{1,2}\)(?=\S)|[1-9]\d?\s+[A-ZÀ-ỸĐ])")
 
 
 def read_text_blocks(text: str) -> list[Block]:
-    """One block a line: tab-separated lines are table rows, lines opened by a footnote mark are footnotes."""
+    """One block a line: tab-separated lines are table rows (tabs that only indent a paragraph are not
+    cells), lines opened by a footnote mark are footnotes."""
     blocks: list[Block] = []
     tno = 0
     for m in re.finditer(r"[^\n]+", text):
         line = m.group()
-        kind = "table" if line.count("\t") >= 2 else "paragraph"
+        kind = "table" if line.count("\t") >= 2 and "\t" in line.lstrip() else "paragraph"
         cells: list[tuple[int, int]] = []
         style = ""
-        if PIPE_ROW.match(line):  # a Markdown table row: | TT | Đơn vị | Số hội nghị |
+        if kind == "paragraph" and len(SPACED_BAR.findall(line)) >= 2 and not PIPE_ROW.match(line):
+            # "Đơn vị | Số hội viên | Tỷ lệ": cells written with " | " between them
+            kind = "table"
+            bars = [m.start() + x.start() for x in SPACED_BAR.finditer(line)]  # the space before each "|"
+            starts = [m.start()] + [b + 3 for b in bars]
+            cells = list(zip(starts, bars + [m.end()]))
+        elif PIPE_ROW.match(line):  # a Markdown table row: | TT | Đơn vị | Số hội nghị |
             kind = "table"
             bars = [m.start() + k for k, ch in enumerate(line) if ch == "|" and (k == 0 or line[k - 1] != "\\")]
             cells = [(a + 1, z) for a, z in zip(bars, bars[1:])]
