@@ -164,9 +164,10 @@ def evaluate(gold_dir: Path, pred: Path, docs: set[str] | None = None) -> tuple[
             got = used_g.get(gi, 0)
             if got < need:
                 tot[g["type"]]["fn"] += need - got
-                errors.append({"cause": "missed", "doc_id": doc, "kind": g["type"], "gold_text": g["text"],
+                errors.extend({"cause": "missed", "doc_id": doc, "kind": g["type"], "gold_text": g["text"],
                                "gold_value": _show(g.get("value")), "pred_text": "", "pred_value": "",
-                               "char_start": g["start"], "gold_section": g["section"], "pred_section": ""})
+                               "char_start": g["start"], "gold_section": g["section"], "pred_section": ""}
+                              for _ in range(need - got))  # a list-valued gold misses each of its values
         for pi, p in enumerate(plist):
             if pi in used_p or any(min(p["_e"], n["end"]) - max(p["_s"], n["start"]) > 0 for n in neutral):
                 continue

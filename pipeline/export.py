@@ -14,7 +14,7 @@ import pandas as pd
 
 from .records import DOCUMENT_COLUMNS, INDICATOR_COLUMNS, SECTION_COLUMNS
 
-EXTRA_INDICATOR_COLUMNS = ["per"]
+EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note"]  # added after the first contract, kept at the end
 
 
 def atomic_write(path: Path, write) -> None:

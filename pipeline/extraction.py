@@ -20,6 +20,12 @@ from .tables import Cell, read_tables
 TOKEN = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}0-9]*|[0-9]+(?:[.,][0-9]+)*|[^\s]")
 WORD = regex.compile(r"[\p{L}\p{M}]+")
 PRE_WORDS = regex.compile(r"(?:[\p{L}\p{M}]+[ \t\u00a0\n]+){1,3}$")
+NUMBER_WORDS = {"một", "hai", "ba", "bốn", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm", "nghìn",
+                "ngàn", "linh", "lẻ", "mốt", "lăm", "triệu", "không"}
+SPELLED = regex.compile(r"[ \t]*\(([\p{Ll} ]+)\)")  # "01 (một) hội nghị": the number spelled out
+# what an amount is counted per: one or more "/noun" ("/hội viên/năm", "/cháu/tháng")
+PER_RX = r"\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?(?:[ \t]*/[ \t]*\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?)*"
+CLAUSE_START = regex.compile(r"[.;:(\n\t•+\-–]|,|(?<![\p{L}])(?i:trong đó|gồm|bao gồm)(?![\p{L}])")
 SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
 
 
@@ -71,6 +77,17 @@ class Extractor:
         self.not_after = {tuple(w.lower().split()) for w in lex.get("not_after", [])}
         self.count_after = {tuple(w.lower().split()) for w in lex.get("count_after", [])}
         self.doc_surface = lex.get("_doc_type_surface", {})
+        self.measures = {" ".join(m.lower().split()) for m in lex.get("measure_units", [])}
+        self.label_prefixes = sorted((tuple(w.lower().split()) for w in lex.get("label_prefixes", [])),
+                                     key=len, reverse=True)
+        heads = {tuple(w.lower().split()) for w in lex.get("name_heads", [])}
+        heads |= {tuple(k.split()) for k in self.doc_surface}
+        self.name_heads = heads
+        self.money_tail = regex.compile(
+            r"[ \t]*(?:(?P<s>%s)\.?[ \t]*)?(?P<cur>%s)?(?![\p{L}0-9])(?:[ \t]*/[ \t]*(?P<per>%s))?" % (
+                "|".join(sorted((regex.escape(k) for k in self.scales if k != "k"), key=len, reverse=True)),
+                "|".join(regex.escape(c) for c in sorted(lex.get("currency", []), key=len, reverse=True)),
+                PER_RX), regex.I)
 
     # ------------------------------------------------------------------ proposals
     def proposals(self, text: str, lo: int = 0, hi: int | None = None):
@@ -88,6 +105,11 @@ class Extractor:
             if v:
                 yield Cand("date", self._digits(m), span, prio, {"value": v})
         elif kind == "period":
+            if "nm" in g or "q" in g:  # "6 tháng đầu năm 2024", "quý III/2024": months of a year
+                v = N.months_of_year(g.get("nm"), g.get("half"), g.get("q"), g["y"])
+                if v:
+                    yield Cand("period", self._digits(m), span, prio, {"value": v})
+                return
             if "a" in g:
                 a, b = N.parse_dmy(g["a"]), N.parse_dmy(g["b"])
             elif "d1" in g:  # the first date borrows the second's year (and month: "20 - 21/9/2023")
@@ -111,16 +133,15 @@ class Extractor:
                 f["per"] = g["per"].lower()
             yield Cand("money", self._digits(m), span, prio, f)
         elif kind == "ratio":
-            a, b = N.number(g["a"]), N.number(g["b"])
-            if b == 0 or a > b:
-                return
-            unit, end = self.counted_noun(text, m.end())
-            if unit is None and name == "ratio":
-                return
-            sp = (m.start(), end if unit else m.end())
-            yield Cand("ratio", self._digits(m), sp, prio, {"value": f"{N.plain(a)}/{N.plain(b)}", "unit": unit or ""})
+            yield from self.ratio(m, g, name, prio, text)
         elif kind == "count":
             yield from self.count(m, g, qual, prio, text)
+        elif kind == "measure":
+            yield from self.measure(m, g, qual, prio, text)
+        elif kind == "label":
+            yield from self.label_count(m, g, prio, text)
+        elif kind == "range":
+            yield from self.range(m, g, prio, text)
         elif kind == "doc_ref":
             yield from self.doc_ref(m, g, prio, text)
 
@@ -135,14 +156,220 @@ class Extractor:
         window = " ".join(text[max(s, pos - 160):pos].lower().split())
         return any(w in window for w in self.money_ctx)
 
+    # ------------------------------------------------------------------ ratios
+    def ratio(self, m, g, name, prio, text):
+        a, b = N.number(g["a"]), N.number(g["b"])
+        value = f"{N.plain(a)}/{N.plain(b)}"
+        if b == 0:
+            return
+        if name == "ratio_paren":  # "(85/97)": two years side by side, either may be larger
+            yield Cand("ratio", self._digits(m), (m.start(), m.end()), prio, {"value": value, "unit": ""})
+            return
+        if a > b:
+            return
+        if name == "ratio_nouns":
+            # one ratio only when the noun after the second number is the noun after the first
+            ua, _ = self.counted_noun(text, m.start("ua") - 1)
+            ub, end = self.counted_noun(text, m.end())
+            if not ua or not ub or ua.split()[0] != ub.split()[0]:
+                return
+            yield Cand("ratio", self._digits(m), (m.start(), end), prio, {"value": value, "unit": ua})
+            return
+        unit, end = self.counted_noun(text, m.end())
+        if unit is None:
+            mt = self.money_tail.match(text, m.end())  # "9.037/17.454 tỷ đồng": amounts of money
+            if mt and (mt.group("cur") or mt.group("s")) and mt.end() > m.end():
+                unit, end = " ".join(text[m.end():mt.end()].split()).lower(), mt.end()
+        if unit is None and name == "ratio":
+            return
+        sp = (m.start(), end if unit else m.end())
+        yield Cand("ratio", self._digits(m), sp, prio, {"value": value, "unit": unit or ""})
+
+    # ------------------------------------------------------------------ measures, labels, ranges
+    def measure_at(self, text: str, pos: int):
+        """(unit, end) when a unit of measure stands at ``pos`` (after optional white space), else (None, pos)."""
+        mt = regex.match(r"[ \t]?(?:[ \t]*\n?[ \t]*)?([\p{L}\p{M}°²³/0-9]+(?:[ ][\p{L}\p{M}]+)?)", text[pos:pos + 40])
+        if not mt:
+            return None, pos
+        words = mt.group(1)
+        for cand in (words, words.split(" ")[0]):
+            c = cand.lower()
+            if c in self.measures:
+                return cand.lower(), pos + mt.start(1) + len(cand)
+        return None, pos
+
+    def measure(self, m, g, qual, prio, text):
+        s, e = m.start("n1"), m.end("n1")
+        unit, _ = self.counted_noun(text, e)
+        if unit and unit not in self.measures and tuple(unit.replace(",", " ,").split()) in self.noun_set:
+            return  # "16 điểm trường": a counted noun that starts like a unit
+        if self._not_a_count(text, s, g):
+            return
+        value = N.number(g["n1"])
+        f = {"value": N.plain(value), "unit": " ".join(g["mu"].lower().split()), "qualifier": qual}
+        if N.ambiguous(g["n1"]):
+            f["note"] = "ambiguous separators"
+        start = m.start("qual") if g.get("qual") else s
+        yield Cand("count", (s, e), (start, m.end()), prio, f)
+
+    def _not_a_count(self, text, s, g, e: int | None = None) -> bool:
+        """Words before the number that make it an ordinal, a clause, a name or a frequency. ``e``: the
+        number's end, when a counted noun may follow it (a classifier or a listed noun after the number
+        outweighs a capital before it: "Truyền hình Lâm Đồng 08 cuộc đối thoại")."""
+        before = words_before(text, s)
+        if not any(tuple(before[-k:]) in self.count_after for k in (1, 2) if len(before) >= k):
+            for k in (1, 2, 3):
+                if len(before) >= k and tuple(before[-k:]) in self.not_after:
+                    return True
+        if not g.get("qual") and self.name_before(text, s):
+            unit = self.counted_noun(text, e)[0] if e is not None else None
+            strong = unit and (unit.split()[0] in self.classifiers or tuple(unit.replace(",", " ,").split())
+                               in self.noun_set)
+            if not strong or self.name_head_before(text, s):
+                return True
+        if self.freq_rx.search(text, max(0, s - 12), s):
+            return True  # "3 tháng/1 lần": a frequency
+        return False
+
+    def name_before(self, text: str, s: int) -> bool:
+        """The number ends a name: "Đề án 06", "Biểu mẫu 1", "Quốc lộ 4D", "Đảng ủy Đoàn 356", a slogan “3 sạch”:
+        a capitalised name head (a programme word, a form, a document type: ``name_heads``) right before it, or
+        a capitalised word right before it inside a sentence."""
+        lead = text[max(0, s - 2):s].rstrip(" \t")
+        if lead.endswith(("“", "\"")) and regex.match(r"[0-9.,]+[ \t]+[\p{L}\p{M} ]{1,25}[”\"]", text[s:s + 40]):
+            return True  # “3 sạch”, "5 không": a slogan
+        lo = max(0, s - 50)
+        m = regex.search(r"((?:[\p{L}\p{M}]+[ \t\u00a0]+){1,3})$", text[lo:s])
+        if not m:
+            return False
+        words = m.group(1).split()
+        for k in range(len(words)):
+            if words[k][0].isupper() and tuple(w.lower() for w in words[k:]) in self.name_heads:
+                return True
+        if words[-1][0].isupper() and not (len(words[-1]) > 1 and words[-1].isupper()):  # (not an acronym)
+            prev = text[lo:lo + m.start(1) + len(" ".join(words[:-1]))].rstrip(" \t\u00a0")
+            return bool(prev) and prev[-1] not in ".:;!?(-–•+*\n\t“\"]"
+        return False
+
+    def name_head_before(self, text: str, s: int) -> bool:
+        m = regex.search(r"((?:[\p{L}\p{M}]+[ \t\u00a0]+){1,3})$", text[max(0, s - 50):s])
+        words = m.group(1).split() if m else []
+        return any(words[k][0].isupper() and tuple(w.lower() for w in words[k:]) in self.name_heads
+                   for k in range(len(words)))
+
+    def label_of(self, text: str, s: int):
+        """The label standing before a bare number: (label, cue) where cue is ":", "là", "=" or "" (the
+        label runs into the number: "hộ nghèo 215"); None when no label clause stands there."""
+        lo = max(0, s - 160)
+        left = text[lo:s]
+        cue = ""
+        mc = regex.search(r"(?:[ \t]*(:)|[ \t]+(là|bằng)|[ \t]*(=))[ \t]*$", left)
+        if mc:
+            cue = mc.group(1) or mc.group(2) or mc.group(3)
+            left = left[:mc.start()]
+        elif not left.endswith((" ", "\t")):
+            return None
+        starts = [x.end() for x in CLAUSE_START.finditer(left)]
+        clause = left[starts[-1]:] if starts else left
+        label = " ".join(clause.split())
+        if not label or regex.search(r"[0-9]", label) or len(label.split()) > 16:
+            return None
+        return label, cue
+
+    def label_count(self, m, g, prio, text):
+        s, e = m.start("n1"), m.end("n1")
+        if text[max(0, s - 1):s] == "(" and text[e:e + 1] == ")":
+            return  # "(1)", "(2)": a list marker in running text
+        got = self.label_of(text, s)
+        if got is None:
+            return
+        label, cue = got
+        if cue == "=":
+            return  # "Có = 1; Không = 0": codes of a form
+        words = label.lower().split()
+        if not words or words[-1] in ("là", "bằng"):
+            return
+        if self._not_a_count(text, s, g):
+            return
+        if not cue and any(len(words) >= k and (tuple(words[-k:]) in self.not_after or tuple(words[-k:])
+                                                in self.not_units) for k in (1, 2, 3)):
+            return  # "lần thứ 3.", "Điều 5,", "Thế kỷ 21": an ordinal, a clause, a name, a time
+        for pre in self.label_prefixes:  # "Tổng số hội viên" → hội viên
+            if tuple(words[:len(pre)]) == pre and len(words) > len(pre):
+                words = words[len(pre):]
+                break
+        else:
+            if not cue:
+                # no "số", no ":"/"là": only a common noun phrase that is itself counted ("hộ nghèo 215"), not
+                # a name ("Đoàn KTQP 356"; a capital is allowed only where the line starts)
+                line_head = text[text.rfind("\n", 0, s) + 1:s].strip(" \t-+•*")
+                at_line_start = line_head.lower().startswith(label.lower())
+                caps = [w for w in label.split()[1 if at_line_start else 0:] if any(c.isupper() for c in w)]
+                if caps or len(words) > 4 or not self._is_noun_phrase(words):
+                    return
+        unit = self._label_unit(words)
+        if not unit:
+            return
+        yield Cand("count", (s, e), (s, e), prio, {"value": N.plain(N.number(g["n1"])), "unit": unit, "qualifier": ""})
+
+    def _is_noun_phrase(self, words: list[str]) -> bool:
+        if tuple(words) in self.noun_set or any(tuple(words[:len(n)]) == n for n in self.nouns):
+            return True
+        seg = _tagger()(" ".join(words))
+        return bool(seg) and seg[0][1] in ("N", "Nc", "Np", "Nu") and all(t not in ("V", "E", "C", "P", "R", "M")
+                                                                         for _, t in seg[:1])
+
+    def _label_unit(self, words: list[str]) -> str:
+        """The counted noun of a label: the lexicon's longest phrase, else the segmenter's first word(s)."""
+        phrase = " ".join(words)
+        unit, _ = self.counted_noun(phrase, 0, tag_only=True)
+        return unit or ""
+
+    def range(self, m, g, prio, text):
+        """Two rows for "25 – 30 đoàn viên": the lower with qualifier "từ", the upper with "đến"."""
+        s1, e1, s2, e2 = m.start("n1"), m.end("n1"), m.start("n2"), m.end("n2")
+        lo, hi = N.number(g["n1"]), N.number(g["n2"])
+        if lo >= hi or self._not_a_count(text, s1, g):
+            return
+        start = m.start("qual") if g.get("qual") else s1
+        pct = regex.match(r"[ \t]*%", text[e2:e2 + 3])
+        mt = self.money_tail.match(text, e2)
+        rows = None
+        if pct:
+            rows = ("percent", {"unit": "%"}, 1, e2 + pct.end())
+        elif mt and mt.end() > e2 and (mt.group("cur") or (mt.group("s") and self._money_context(text, s1))):
+            scale = self.scales[" ".join(mt.group("s").lower().split())] if mt.group("s") else 1
+            f = {"unit": "VND"}
+            if mt.group("per"):
+                f["per"] = " ".join(mt.group("per").lower().split())
+            rows = ("money", f, scale, mt.end())
+        else:
+            unit, end = self.measure_at(text, e2)
+            if unit is None:
+                unit, end = self.counted_noun(text, e2)
+            if unit is not None:
+                rows = ("count", {"unit": unit}, 1, end)
+        if rows is None:
+            return
+        kind, f, scale, end = rows
+        val = (lambda v: int(round(v * scale))) if kind == "money" else (lambda v: N.plain(v * scale if scale != 1 else v))
+        yield Cand(kind, (s1, e1), (start, e1), prio, {**f, "value": val(lo), "qualifier": "từ"})
+        yield Cand(kind, (s2, e2), (s2, end), prio, {**f, "value": val(hi), "qualifier": "đến"})
+
     # ------------------------------------------------------------------ counts
-    def counted_noun(self, text: str, pos: int):
-        """(unit, end offset) of the noun phrase counted by the number ending at ``pos``; (None, pos) if none."""
+    def counted_noun(self, text: str, pos: int, tag_only: bool = False):
+        """(unit, end offset) of the noun phrase counted by the number ending at ``pos``; (None, pos) if none.
+        ``tag_only``: ``text`` is a label's words ("hội viên mới kết nạp"), read its head noun."""
+        sp = SPELLED.match(text, pos)
+        if sp and all(w in NUMBER_WORDS for w in sp.group(1).split()):
+            pos = sp.end()  # "01 (một) hội nghị"
         toks = []
         for t in TOKEN.finditer(text, pos, min(len(text), pos + 90)):
             gap = text[toks[-1].end() if toks else pos:t.start()]
-            if gap.count("\n") > 2 or (toks and len(toks) >= 6):
-                break
+            if gap.count("\n") > 2 or "\t" in gap or (toks and len(toks) >= 6):
+                break  # a tab is a table cell's edge
+            if "\n" in gap and not toks and t.group()[:1].isupper() and not tag_only:
+                return None, pos  # "Biểu mẫu 1⏎Công tác …": a new line's capital is not what the number counts
             toks.append(t)
         while toks and toks[0].group() in ("“", "\"", "‘", "*", "_"):  # quotes and Markdown emphasis
             toks = toks[1:]
@@ -159,8 +386,15 @@ class Extractor:
             if tuple(low[:len(phrase)]) == phrase:
                 unit = " ".join(t.group() for t in toks[:len(phrase)]).lower().replace(" ,", ",")
                 return unit, toks[len(phrase) - 1].end()
+        for k in (2, 1):  # a unit of measure: the unit alone ("1.350 m2 đất" → m2)
+            if len(low) >= k and " ".join(low[:k]) in self.measures:
+                return " ".join(low[:k]), toks[k - 1].end()
+        if not tag_only:
+            after = text[toks[0].end():toks[0].end() + 40]
+            if toks[0].group()[:1].isupper() and regex.match(r"[\p{L}\p{M} ]{0,30}[:=]", after):
+                return None, pos  # "= 0 Phát phiếu = 1", "271 Cấp xã: 1.376": the next label, not a noun
         for k in (2, 1):
-            if tuple(low[:k]) in self.not_units and len(low) >= k:
+            if tuple(low[:k]) in self.not_units and len(low) >= k and not tag_only:
                 return None, pos
         words = []
         for t in toks:
@@ -183,20 +417,8 @@ class Extractor:
 
     def count(self, m, g, qual, prio, text):
         s, e = m.start("n1"), m.end("n1")
-        before = words_before(text, s)
-        if not any(tuple(before[-k:]) in self.count_after for k in (1, 2) if len(before) >= k):
-            for k in (1, 2, 3):
-                if len(before) >= k and tuple(before[-k:]) in self.not_after:
-                    return
-        # a capitalised word just before the number, inside a sentence, names something ("Đoàn 356")
-        prev = regex.search(r"([\p{L}\p{M}]+)[ \t\n]*$", text[max(0, s - 40):s])
-        if prev and prev.group(1)[0].isupper() and not g.get("qual"):
-            window = text[max(0, s - 40):s][:prev.start(1)]
-            lead = window.rstrip(" \t")
-            if lead and lead[-1] not in ".:;!?(-–•+*“\"\n" and len(window) > 0:
-                return
-        if self.freq_rx.search(text, max(0, s - 12), s):
-            return  # "3 tháng/1 lần": a frequency
+        if self._not_a_count(text, s, g, e):
+            return
         value = N.number(g["n1"])
         unit, end = self.counted_noun(text, e)
         # a small number (no leading zero) opening a line before a capital word: a footnote's number
@@ -232,6 +454,8 @@ class Extractor:
         if "list" in g:
             nums = regex.findall(r"[0-9]+", g["list"])
             suffix = N.WS.sub("", g.get("suffix", ""))
+            if not suffix and not regex.search(r"(?i)\bsố\b", text[m.start():m.start("list")]):
+                return  # "Quyết định 217, 218": plain numbers after a type word name no document
             pos = [(x.start(), x.end()) for x in regex.finditer(r"[0-9]+", g["list"])]
             base = m.start("list")
             for i, (n, (a, b)) in enumerate(zip(nums, pos)):
@@ -243,12 +467,10 @@ class Extractor:
             return
         code = g["code"]
         bare = regex.fullmatch(r"[0-9]+", code)
-        if bare and not g.get("so") and regex.fullmatch(r"(?:19|20)[0-9]{2}", code):
-            return  # "Kế hoạch 2023": a year, not a number
-        if bare and not words:
+        if bare and not g.get("so"):
+            # a document needs "số" or a number in the official form: "Đề án 06", "Chương trình 135" are names,
+            # "Kế hoạch 2023" a year, "(kế hoạch 10%)" a percent, "điều lệ 450 triệu" money
             return
-        if bare and not g.get("so") and self.counted_noun(text, m.end())[0] is not None:
-            return  # "pháp luật 05 lần": the number counts what follows
         code = N.canonical_code(code, ab)
         dtype = (self.doc_type(words) if words else "") or N.doc_type_from_code(code, ab)
         if not dtype and not words:
@@ -318,7 +540,9 @@ class Extractor:
                 if not r.section_path:
                     r.section_title = cell.title
         rows.extend(self.table_rows(doc, outline, cells, o))
-        rows.sort(key=lambda r: r.char_start)
+        rows.sort(key=lambda r: (r.char_start, r.char_end))
+        for n, r in enumerate(rows, 1):
+            r.id = f"{doc.doc_id}:{n}"
         return rows
 
     def _row(self, doc, outline, c: Cand, ntext, o) -> Indicator:
@@ -337,7 +561,7 @@ class Extractor:
             ref_date=f.get("ref_date", ""), section_path=sec.path if sec else "",
             section_title=sec.title if sec else "", origin=origin, text=self._orig[o(s):o(e)],
             context=" ".join(ntext[cs:ce].split()), char_start=o(s), char_end=o(e),
-            page=blk.page if blk is not None else None, per=f.get("per", ""))
+            page=blk.page if blk is not None else None, per=f.get("per", ""), note=f.get("note", ""))
 
     # ------------------------------------------------------------------ tables
     def table_rows(self, doc: Document, outline: Outline, cells: list[Cell], o) -> list[Indicator]:

@@ -88,6 +88,7 @@ def load(path: str | None = None) -> Grammar:
     pieces["cur"] = alternation(lexicon.get("currency", []), case_insensitive=False)
     pieces["scale"] = alternation([s for s in lexicon.get("scales", {}) if s != "k"]) + "|k"
     pieces["per"] = alternation(lexicon.get("per_units", []))
+    pieces["measure"] = alternation(lexicon.get("measure_units", []))
     pieces["not_cur"] = alternation(lexicon.get("not_currency_after", [])) + r"(?![\p{L}])"
     surface = [s for forms in doc_types.values() for s in forms]
     pieces["doctype"] = r"(?<![\p{L}])" + alternation(surface) + r"(?![\p{L}])"

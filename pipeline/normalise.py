@@ -14,11 +14,44 @@ WS = re.compile(r"\s+")
 
 
 def number(s: str) -> int | float:
+    """1.000 → 1000, 130,7 → 130.7, 07 → 7; a dot before a group that is not of three digits is a decimal
+    point ("3.5" before a scale word, "1.234.5678" with four decimals)."""
     s = WS.sub("", s)
     if "," in s:
         whole, frac = s.split(",", 1)
         return float(whole.replace(".", "") + "." + frac)
+    if "." in s:
+        whole, _, last = s.rpartition(".")
+        if len(last) != 3:
+            return float(whole.replace(".", "") + "." + last)
     return int(s.replace(".", ""))
+
+
+def ambiguous(s: str) -> bool:
+    """Separators a reader could take either way: a dot-grouped number whose last group is not three digits
+    ("1.234.5678"), or a dot before one or two digits ("3.5"): read as decimals, flagged for the analyst."""
+    s = WS.sub("", s)
+    if "," in s or "." not in s:
+        return False
+    return len(s.rpartition(".")[2]) != 3
+
+
+ROMAN_Q = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+def months_of_year(nm: str | None, half: str | None, q: str | None, y: str) -> str | None:
+    """"6 tháng đầu năm 2024" → 2024-01/2024-06, "6 tháng cuối năm" → 2024-07/2024-12, "9 tháng năm 2023" →
+    2023-01/2023-09, "quý III/2024" → 2024-07/2024-09."""
+    year = year4(y)
+    if q:
+        k = ROMAN_Q.get(q.upper()) or int(q)
+        a, b = 3 * k - 2, 3 * k
+    else:
+        n = int(nm)
+        if not 1 <= n <= 11:
+            return None
+        a, b = (13 - n, 12) if half and half.lower() == "cuối" else (1, n)
+    return f"{year:04d}-{a:02d}/{year:04d}-{b:02d}"
 
 
 def plain(v: int | float) -> int | float:

@@ -1,23 +1,55 @@
 """PDF reader (part of ingest): pypdfium2 for the text layer (fast: ~0.05 s for 20 pages), pdfplumber only
 on pages that draw a table grid (its table finder is the best kept; ~0.1 s a page).
 
-From the characters' boxes and font sizes it rebuilds what plain text extraction loses:
+From the characters' boxes and font sizes, and the page's drawings, it rebuilds what plain text extraction
+loses, so that the text reads like the document's own text rendition:
 - superscript footnote marks ("2023" + "¹" reads "20231" in plain text) become Unicode superscripts,
-- lines are re-joined into paragraphs (first-line indent, short last line, bullets, headings),
+- lines are re-joined into paragraphs (first-line indent, short last line, bullets, headings), also over a
+  page break and past the footnotes at the page's foot; a line ending in "KH-" goes on without a space,
 - running headers/footers and page numbers are dropped,
-- the footnote area at a page's foot becomes footnote blocks anchored at their marks in the body.
+- the footnote area at a page's foot (below the separator rule, or from the first small line opening with a
+  mark) becomes footnote blocks anchored at their marks in the body; a footnote goes on over several lines
+  and from one page's foot onto the next page's foot as one block; footnotes follow the paragraph that is
+  open at the page end,
+- tables: cells are read from the characters inside pdfplumber's cell boxes; a word broken inside a narrow
+  cell ("12/6" | "3") is joined again; only visible rules make a grid (white paragraph borders do not);
+  a table continued on the next page keeps its number, its repeated header rows are dropped and a row split
+  by the page break is joined,
+- charts (a frame holding bars, slices or legend keys) are drawings, not text: their labels are dropped,
+- legacy fonts whose ToUnicode map draws "ƣ"/"Ƣ" for "ư"/"Ư" are repaired in Vietnamese documents.
 """
 from __future__ import annotations
 
+import ctypes
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUP_BACK = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+MARKS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 PAGE_NO = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*[-–])?\s*$", re.I)
 BULLET = re.compile(r"^\s*(?:[-+•*–]\s|[a-zđ]\)\s|\d{1,2}(?:\.\d{1,2})*[.)]\s+\S|[IVXLC]{1,6}\s*[.\-–]\s*\S)")
+# a line ending in a hyphen glued to a word or number ("Kế hoạch số 5756/KH-" | "UBND"): no space when re-joined
+GLUED_HYPHEN = re.compile(r"[\w/][-‐]$")
+
+
+@dataclass
+class Ch:
+    """A character of the text layer in top-left page coordinates (spaces may have no box)."""
+
+    c: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def ink(self) -> bool:
+        return not self.c.isspace()
 
 
 @dataclass
@@ -31,65 +63,12 @@ class Line:
     page: int
     kind: str = "body"  # body | footnote | table
     rows: list = field(default_factory=list)  # table rows (kind == "table")
+    first_w: float = 0.0  # width of the first drawn character
+    cols: list = field(default_factory=list)  # table column widths
+    table: int | None = None  # table number, given when assembling (continued tables share it)
 
 
-def _lines_of_page(tp, raw, height: float, boxes: list[tuple]) -> list[Line]:
-    n = tp.count_chars()
-    runs: list[list[tuple[str, tuple, float]]] = [[]]
-    for i in range(n):
-        u = raw.FPDFText_GetUnicode(tp.raw, i)
-        if u in (13, 10):
-            runs.append([])
-            continue
-        # PDFium reports a hyphen at a line end as a generated char (0x02) or a soft hyphen
-        ch = "-" if u in (2, 0xFFFE, 0xAD) else chr(u)
-        box = tp.get_charbox(i)
-        if boxes and not ch.isspace():
-            top = height - box[3]
-            cx = (box[0] + box[2]) / 2
-            if any(b[0] <= cx <= b[2] and b[1] - 1 <= top <= b[3] + 1 for b in boxes):
-                continue
-        runs[-1].append((ch, box, raw.FPDFText_GetFontSize(tp.raw, i)))
-    # PDFium breaks a visual line where a superscript raises the baseline: join runs that share the line
-    merged: list[list[tuple[str, tuple, float]]] = []
-    for run in runs:
-        ink = [b for c, b, _ in run if not c.isspace()]
-        if not ink:
-            continue
-        if merged:
-            prev = [b for c, b, _ in merged[-1] if not c.isspace()]
-            lo, hi = min(b[1] for b in ink), max(b[3] for b in ink)
-            plo, phi = min(b[1] for b in prev), max(b[3] for b in prev)
-            overlap = min(hi, phi) - max(lo, plo)
-            if overlap > 0.4 * min(hi - lo, phi - plo) and min(b[0] for b in ink) >= max(b[2] for b in prev) - 2:
-                gap = min(b[0] for b in ink) - max(b[2] for b in prev)
-                if gap > 1.5 and not merged[-1][-1][0].isspace() and not run[0][0].isspace():
-                    merged[-1].append((" ", (0, 0, 0, 0), 0))
-                merged[-1].extend(run)
-                continue
-        merged.append(run)
-    out = []
-    for run in merged:
-        sizes = [s for ch, _, s in run if not ch.isspace() and s > 0]
-        big = max(sizes) if sizes else 0
-        text = "".join(ch.translate(SUP) if ch.isdigit() and ch.isascii() and big and s < 0.8 * big else ch
-                       for ch, _, s in run).rstrip()
-        ink = [b for ch, b, _ in run if not ch.isspace()]
-        body = [s for ch, _, s in run if not ch.isspace() and s >= 0.8 * big] or sizes
-        out.append(Line(text, min(b[0] for b in ink), max(b[2] for b in ink), height - max(b[3] for b in ink),
-                        height - min(b[1] for b in ink), statistics.median(body) if body else 0, 0))
-    return out
-
-
-def _tables(plumber_page) -> list[tuple[tuple, list[list[str]]]]:
-    out = []
-    for t in plumber_page.find_tables():
-        rows = [[re.sub(r"\s+", " ", c or "").strip() for c in row] for row in t.extract()]
-        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
-            out.append((t.bbox, rows))
-    return out
-
-
+# ------------------------------------------------------------------------------------------- reading
 def read(path, TextBuilder, IngestError):
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
@@ -103,26 +82,31 @@ def read(path, TextBuilder, IngestError):
         raise IngestError("not a valid PDF (corrupt, truncated or another format renamed .pdf)") from None
     plumber = None
     pages: list[list[Line]] = []
+    widths: list[float] = []
+    rules: list[list[tuple[float, float, float]]] = []  # per page: thin horizontal rules (x0, x1, top)
     try:
         for pno in range(len(pdf)):
             page = pdf[pno]
             width, height = page.get_size()
-            paths = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2))
+            tp = page.get_textpage()
+            runs = _runs(tp, raw, height)
+            graphics = _graphics(page, raw, height)
+            charts = _charts(graphics, [c for r in runs for c in r if c.ink], width * height)
             tables = []
-            if paths >= 4:
+            if len(graphics["paths"]) >= 4:
                 if plumber is None:
                     import pdfplumber
 
                     plumber = pdfplumber.open(str(path))
-                tables = _tables(plumber.pages[pno])
-            tp = page.get_textpage()
-            lines = _lines_of_page(tp, raw, height, [b for b, _ in tables])
-            for bbox, rows in tables:
-                lines.append(Line("", bbox[0], bbox[2], bbox[1], bbox[3], 0, 0, "table", rows))
+                tables = [t for t in _tables(plumber.pages[pno])
+                          if not any(_inside(_center(t[0]), f) for f in charts)]
+            lines = _lines(runs, tables, charts)
             for ln in lines:
                 ln.page = pno + 1
             lines.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
             pages.append(lines)
+            rules.append(graphics["rules"])
+            widths.append(width)
             tp.close()
             page.close()
     finally:
@@ -132,12 +116,350 @@ def read(path, TextBuilder, IngestError):
         pdf.close()
     if not any(ln.text.strip() or ln.rows for p in pages for ln in p):
         raise IngestError("the PDF has no text layer (a scanned image?); run OCR first")
+    _repair_legacy(pages)
     _drop_running_lines(pages)
-    _mark_footnotes(pages)
-    text, blocks = _assemble(pages, TextBuilder)
+    _mark_footnotes(pages, rules)
+    _continue_tables(pages)
+    text, blocks = _assemble(pages, widths, TextBuilder)
     return text, blocks, npages
 
 
+def _runs(tp, raw, height: float) -> list[list[Ch]]:
+    """The page's characters as PDFium's text lines, a line broken by a raised superscript joined again."""
+    runs: list[list[Ch]] = [[]]
+    for i in range(tp.count_chars()):
+        u = raw.FPDFText_GetUnicode(tp.raw, i)
+        if u in (13, 10):
+            runs.append([])
+            continue
+        # PDFium reports a hyphen at a line end as a generated char (0x02) or a soft hyphen
+        ch = "-" if u in (2, 0xFFFE, 0xAD) else chr(u)
+        box = tp.get_charbox(i)
+        x0, x1 = box[0], box[2]
+        if not ch.isspace():
+            # horizontally the advance box (ink plus side bearings), which is what lines are set by
+            loose = raw.FS_RECTF()
+            if raw.FPDFText_GetLooseCharBox(tp.raw, i, loose) and loose.right > loose.left:
+                x0, x1 = loose.left, loose.right
+        runs[-1].append(Ch(ch, x0, x1, height - box[3], height - box[1], raw.FPDFText_GetFontSize(tp.raw, i)))
+    merged: list[list[Ch]] = []
+    for run in runs:
+        ink = [c for c in run if c.ink]
+        if not ink:
+            continue
+        if merged:
+            prev = [c for c in merged[-1] if c.ink]
+            top, bottom = min(c.top for c in ink), max(c.bottom for c in ink)
+            ptop, pbottom = min(c.top for c in prev), max(c.bottom for c in prev)
+            overlap = min(bottom, pbottom) - max(top, ptop)
+            if overlap > 0.4 * min(bottom - top, pbottom - ptop) and \
+                    min(c.x0 for c in ink) >= max(c.x1 for c in prev) - 2:
+                gap = min(c.x0 for c in ink) - max(c.x1 for c in prev)
+                if gap > 1.5 and merged[-1][-1].ink and run[0].ink:
+                    merged[-1].append(Ch(" ", 0, 0, 0, 0, 0))
+                merged[-1].extend(run)
+                continue
+        merged.append(run)
+    return merged
+
+
+def _color(get, obj) -> tuple[int, ...] | None:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not get(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return None
+    return r.value, g.value, b.value, a.value
+
+
+def _graphics(page, raw, height: float) -> dict:
+    """The page's vector drawings that matter: every path (for the table trigger), frames (rectangles that
+    may hold a chart), filled marks (bars, slices, legend keys) and thin horizontal rules (a footnote
+    separator)."""
+    paths, frames, marks, rules = [], [], [], []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):
+        try:
+            left, bottom, right, top = obj.get_bounds()
+        except Exception:  # noqa: BLE001 - a path without bounds draws nothing we use
+            continue
+        box = (left, height - top, right, height - bottom)
+        w, h = right - left, top - bottom
+        fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+        raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill_mode), ctypes.byref(stroke))
+        fill = _color(raw.FPDFPageObj_GetFillColor, obj.raw) if fill_mode.value else None
+        line = _color(raw.FPDFPageObj_GetStrokeColor, obj.raw) if stroke.value else None
+        visible_fill = fill is not None and fill[3] > 0 and min(fill[:3]) < 235
+        visible_line = line is not None and line[3] > 0 and min(line[:3]) < 235
+        paths.append(box)
+        if w >= 80 and h >= 40 and raw.FPDFPath_CountSegments(obj.raw) <= 6:
+            frames.append(box)
+        if visible_fill and w >= 2 and h >= 2:
+            marks.append((box, fill[:3]))
+        if h <= 1.5 and w >= 30 and (visible_fill or visible_line):
+            rules.append((box[0], box[2], box[1]))
+    return {"paths": paths, "frames": frames, "marks": marks, "rules": rules}
+
+
+def _inside(p: tuple[float, float], box: tuple, pad: float = 1.0) -> bool:
+    return box[0] - pad <= p[0] <= box[2] + pad and box[1] - pad <= p[1] <= box[3] + pad
+
+
+def _center(box: tuple) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _charts(g: dict, ink: list[Ch], page_area: float) -> list[tuple]:
+    """Chart areas: a frame (at most half the page) holding at least three filled marks without text in
+    them, of two colours or more (series, legend keys, slices) or standing on one baseline at different
+    heights (bars)."""
+    out: list[tuple] = []
+    centers = [((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2) for c in ink]
+    for f in sorted(g["frames"], key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
+        area = (f[2] - f[0]) * (f[3] - f[1])
+        if area > 0.5 * page_area or any(_inside(_center(f), o, 0) for o in out):
+            continue
+        marks = [(b, col) for b, col in g["marks"]
+                 if b[0] >= f[0] - 1 and b[2] <= f[2] + 1 and b[1] >= f[1] - 1 and b[3] <= f[3] + 1
+                 and (b[2] - b[0]) * (b[3] - b[1]) < 0.5 * area
+                 and not any(b[0] < x < b[2] and b[1] < y < b[3] for x, y in centers)]
+        if len(marks) < 3:
+            continue
+        colours = {col for _, col in marks}
+        bases = Counter(round(b[3]) for b, _ in marks)
+        base, n = bases.most_common(1)[0]
+        heights = {round(b[3] - b[1]) for b, _ in marks if round(b[3]) == base}
+        if len(colours) >= 2 or (n >= 3 and len(heights) >= 2):
+            out.append(f)
+    return out
+
+
+def _white(c) -> bool:
+    if c is None or isinstance(c, str):
+        return False
+    if isinstance(c, (int, float)):
+        return c >= 0.95
+    c = tuple(c)
+    if len(c) == 4:  # CMYK
+        return all(v <= 0.05 for v in c)
+    return all(isinstance(v, (int, float)) and v >= 0.95 for v in c)
+
+
+def _visible(obj) -> bool:
+    """pdfplumber objects that are seen: white or unstroked borders (a paragraph's white frame) make no grid."""
+    kind = obj.get("object_type")
+    if kind in ("line", "curve"):
+        return bool(obj.get("stroke", True)) and not _white(obj.get("stroking_color"))
+    if kind == "rect":
+        return (bool(obj.get("stroke")) and not _white(obj.get("stroking_color"))) or \
+            (bool(obj.get("fill")) and not _white(obj.get("non_stroking_color")))
+    return True
+
+
+def _tables(plumber_page) -> list[tuple[tuple, list[list[tuple | None]]]]:
+    """Tables drawn with a visible grid: (bbox, rows of cell boxes; None where a merged cell goes on)."""
+    out = []
+    for t in plumber_page.filter(_visible).find_tables():
+        rows = [list(r.cells) for r in t.rows]
+        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+            out.append((t.bbox, rows))
+    return out
+
+
+def _text(chars: list[Ch]) -> str:
+    """A piece of a line: digits much smaller than the line's text become superscripts (footnote marks)."""
+    sizes = [c.size for c in chars if c.ink and c.size > 0]
+    big = max(sizes) if sizes else 0
+    return "".join(c.c.translate(SUP) if c.c.isdigit() and c.c.isascii() and big and c.size < 0.8 * big else c.c
+                   for c in chars)
+
+
+def _line(chars: list[Ch]) -> Line | None:
+    ink = [c for c in chars if c.ink]
+    if not ink:
+        return None
+    sizes = [c.size for c in ink if c.size > 0]
+    big = max(sizes) if sizes else 0
+    body = [c.size for c in ink if c.size >= 0.8 * big] or sizes
+    first = min(ink, key=lambda c: c.x0)
+    return Line(_text(chars).strip(), min(c.x0 for c in ink), max(c.x1 for c in ink), min(c.top for c in ink),
+                max(c.bottom for c in ink), statistics.median(body) if body else 0, 0,
+                first_w=first.x1 - first.x0)
+
+
+def _lines(runs: list[list[Ch]], tables: list, charts: list) -> list[Line]:
+    """Body lines and table items of a page; characters inside a chart are dropped."""
+    where: dict[tuple[int, int, int], list[list[Ch]]] = {}
+    out: list[Line] = []
+
+    def locate(c: Ch):
+        p = ((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2)
+        if any(_inside(p, f, 0) for f in charts):
+            return "chart"
+        for ti, (bbox, rows) in enumerate(tables):
+            if not _inside(p, bbox, 0):
+                continue
+            for ri, row in enumerate(rows):
+                for ci, cb in enumerate(row):
+                    if cb is not None and _inside(p, cb, 0):
+                        return (ti, ri, ci)
+            return "chart"  # inside the table but in no cell: a border glyph, nothing to read
+        return "body"
+
+    for run in runs:
+        segs: list[tuple[object, list[Ch]]] = []
+        last = None
+        for c in run:
+            loc = locate(c) if c.ink else last
+            if loc is None:
+                continue
+            if segs and segs[-1][0] == loc:
+                segs[-1][1].append(c)
+            else:
+                segs.append((loc, [c]))
+            last = loc
+        for loc, chars in segs:
+            if loc == "chart":
+                continue
+            if loc == "body":
+                ln = _line(chars)
+                if ln is not None:
+                    out.append(ln)
+            else:
+                where.setdefault(loc, []).append(chars)
+    for ti, (bbox, rows) in enumerate(tables):
+        lines_of: dict[tuple[int, int], list[Line]] = {}
+        for ri, row in enumerate(rows):
+            for ci, cb in enumerate(row):
+                if cb is None:
+                    continue
+                segs = [ln for ln in (_line(s) for s in where.get((ti, ri, ci), [])) if ln is not None]
+                lines_of[(ri, ci)] = _cell_lines(segs)
+        # the cells' padding: the closest any text comes to a cell's left and right edges
+        lpad = min((ln.x0 - rows[ri][ci][0] for (ri, ci), ls in lines_of.items() for ln in ls), default=0)
+        rpad = min((rows[ri][ci][2] - ln.x1 for (ri, ci), ls in lines_of.items() for ln in ls), default=0)
+        lpad, rpad = max(0.0, lpad), max(0.0, rpad)
+        texts = []
+        for ri, row in enumerate(rows):
+            texts.append([_cell_text(lines_of.get((ri, ci), []), cb, lpad, rpad) if cb is not None else ""
+                          for ci, cb in enumerate(row)])
+        if not any(t for r in texts for t in r):
+            continue  # an empty grid (a drawing's gridlines): nothing to read
+        ncols = max(len(r) for r in rows)
+        widths = []
+        for ci in range(ncols):
+            xs = [(r[ci][0], r[ci][2]) for r in rows if ci < len(r) and r[ci] is not None]
+            widths.append(round(min(b for _, b in xs) - max(a for a, _ in xs), 1) if xs else 0)
+        out.append(Line("", bbox[0], bbox[2], bbox[1], bbox[3], 0, 0, "table", texts, cols=widths))
+    return out
+
+
+def _cell_lines(segs: list[Line]) -> list[Line]:
+    """A cell's pieces of text as its visual lines, top to bottom."""
+    segs.sort(key=lambda s: (s.top, s.x0))
+    out: list[Line] = []
+    for s in segs:
+        if out and min(s.bottom, out[-1].bottom) - max(s.top, out[-1].top) > 0.4 * min(
+                s.bottom - s.top, out[-1].bottom - out[-1].top):
+            o = out[-1]
+            a, b = (o, s) if o.x0 <= s.x0 else (s, o)
+            sep = " " if b.x0 - a.x1 > 1.5 else ""
+            out[-1] = Line(a.text + sep + b.text, a.x0, max(a.x1, b.x1), min(a.top, b.top),
+                           max(a.bottom, b.bottom), max(a.size, b.size), 0, first_w=a.first_w)
+        else:
+            out.append(s)
+    return out
+
+
+def _cell_text(lines: list[Line], cb: tuple, lpad: float, rpad: float) -> str:
+    """A cell's lines as one line of text. A word too long for a narrow cell is broken where the line is
+    full ("Điể" | "m số", "12/6" | "3", "hạn" | "g"): such a line holds no space, and leaves no room for the
+    next line's first character or ends in a piece of a Vietnamese syllable; it is joined without a space."""
+    room = (cb[2] - cb[0]) - lpad - rpad
+    out = ""
+    for k, ln in enumerate(lines):
+        if k and out:
+            prev = lines[k - 1]
+            glue = False
+            if GLUED_HYPHEN.search(prev.text):
+                glue = True
+            elif " " not in prev.text:
+                left = room - (prev.x1 - prev.x0)
+                glue = _broken_word(prev.text, ln.text, left < ln.first_w + 0.5, left < ln.first_w + 4)
+            out += "" if glue else " "
+        out += ln.text
+    return re.sub(r"\s+", " ", out).strip()
+
+
+LETTERS = r"[^\W\d_]+"
+
+
+def _broken_word(a: str, b: str, full: bool, nearly_full: bool) -> bool:
+    """Whether line ``a`` (one word) and the next line ``b`` are one word broken by the cell's edge."""
+    ta = re.search(LETTERS + "$", a)
+    hb = re.match(LETTERS, b)
+    if not (ta and hb and ta.end() == len(a) and hb.start() == 0):
+        return full  # digits, signs: only the geometry says
+    x, y = ta.group(), hb.group()
+    vx, vy = syllable(x), syllable(y)
+    if vx and vy:
+        return False  # two syllables: "Thứ" | "hạng"
+    if syllable(x + y):
+        return True  # "Điể" | "m", "hạn" | "g"
+    if not vx and not vy:
+        return nearly_full  # pieces of a foreign word or an abbreviation: "ST" | "T"
+    return False  # "UBND" | "tỉnh"
+
+
+# a Vietnamese syllable (tone marks aside): onset, then a rhyme that ends in a glide, needs a final
+# consonant, or may take one
+_ONSET = "(?:ngh|ng|gh|gi|kh|ph|th|tr|ch|nh|qu|[bcdđghklmnprstvx])?"
+_GLIDED = "(?:uyu|oeo|iêu|yêu|uôi|ươi|ươu|oai|oay|uây|ai|ao|au|ay|âu|ây|eo|êu|iu|oi|ôi|ơi|ui|ưi|ưu)"
+_CODA_NEEDED = "(?:uyê|iê|yê|uô|ươ|oă|uâ|ă|â)"
+_FREE = "(?:uya|ia|ua|ưa|oa|oe|uê|uy|oo|uơ|a|e|ê|i|o|ô|ơ|u|ư|y)"
+_CODA = "(?:ch|ng|nh|c|m|n|p|t)"
+SYLLABLE = re.compile(f"^{_ONSET}(?:{_GLIDED}|{_CODA_NEEDED}{_CODA}|{_FREE}{_CODA}?)$")
+TONES = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
+
+
+def syllable(word: str) -> bool:
+    """``word`` is one Vietnamese syllable ("Điểm", "hạng", "thứ"; not "Điể", "g", "ST")."""
+    bare = unicodedata.normalize("NFC", unicodedata.normalize("NFD", word.lower()).translate(TONES))
+    return bool(SYLLABLE.match(bare))
+
+
+# --------------------------------------------------------------------------------- legacy fonts
+# Fonts of the TCVN3/VNI era (and some broken ToUnicode maps) have the text layer say "ƣ"/"Ƣ"
+# (U+01A3/U+01A2, LATIN LETTER OI) where the page shows "ư"/"Ư"; no Vietnamese word has them.
+LEGACY = str.maketrans({"ƣ": "ư", "Ƣ": "Ư"})
+VIET = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
+
+
+def is_vietnamese(text: str) -> bool:
+    """Enough Vietnamese letters (or words spelt with the mis-mapped "ƣ") to call the text Vietnamese."""
+    letters = sum(ch.isalpha() for ch in text)
+    if not letters:
+        return False
+    viet = len(VIET.findall(text)) + len(re.findall(r"(?i)(?:ng|đ|tr|th|n|h|c|m|l|s|x)ƣ", text))
+    return viet >= max(3, 0.03 * letters)
+
+
+def repair_legacy(text: str) -> str:
+    """Legacy-font mis-mappings in Vietnamese text: "ngƣời" → "người", "Ƣu tiên" → "Ưu tiên" (NFC)."""
+    if ("ƣ" not in text and "Ƣ" not in text) or not is_vietnamese(text):
+        return text
+    return unicodedata.normalize("NFC", text.translate(LEGACY))
+
+
+def _repair_legacy(pages: list[list[Line]]) -> None:
+    sample = " ".join(ln.text for p in pages for ln in p) + " ".join(
+        c for p in pages for ln in p for r in ln.rows for c in r)
+    if ("ƣ" not in sample and "Ƣ" not in sample) or not is_vietnamese(sample):
+        return
+    for p in pages:
+        for ln in p:
+            ln.text = unicodedata.normalize("NFC", ln.text.translate(LEGACY))
+            ln.rows = [[unicodedata.normalize("NFC", c.translate(LEGACY)) for c in r] for r in ln.rows]
+
+
+# ------------------------------------------------------------------------------ page furniture
 def _drop_running_lines(pages: list[list[Line]]) -> None:
     """Page numbers and running headers/footers: lines in a page's top or bottom band that are a number
     or repeat on most pages."""
@@ -157,104 +479,229 @@ def _drop_running_lines(pages: list[list[Line]]) -> None:
         lines[:] = [ln for ln in lines if id(ln) not in drop]
 
 
-def _mark_footnotes(pages: list[list[Line]]) -> None:
-    sizes = [ln.size for p in pages for ln in p if ln.kind == "body" and ln.size]
-    if not sizes:
+def _body_size(pages: list[list[Line]]) -> float:
+    sizes = [round(ln.size) for p in pages for ln in p if ln.kind == "body" and ln.size]
+    return Counter(sizes).most_common(1)[0][0] if sizes else 0
+
+
+def _mark_footnotes(pages: list[list[Line]], rules: list[list[tuple]]) -> None:
+    """The footnote area at a page's foot: the small lines under a separator rule drawn at the left margin
+    (the area may go on from the previous page without a mark), or else from the first small line that
+    opens with a superscript mark to the page end."""
+    body = _body_size(pages)
+    if not body:
         return
-    body = Counter(round(s) for s in sizes).most_common(1)[0][0]
-    for lines in pages:
-        # the footnote area: from the first small line that opens with a superscript mark, to the page end
-        for k, ln in enumerate(lines):
-            if ln.kind == "body" and ln.size and ln.size < 0.9 * body and ln.text.lstrip()[:1] in "¹²³⁴⁵⁶⁷⁸⁹⁰":
-                rest = lines[k:]
-                if all(x.kind != "body" or (x.size and x.size < 0.9 * body) for x in rest):
-                    for x in rest:
-                        if x.kind == "body":
-                            x.kind = "footnote"
+    lefts = [ln.x0 for p in pages for ln in p if ln.kind == "body"]
+    margin = min(lefts) if lefts else 0
+
+    def small(x: Line) -> bool:
+        return x.kind == "body" and bool(x.size) and x.size < 0.9 * body
+
+    for lines, page_rules in zip(pages, rules):
+        area: list[Line] = []
+        for x0, x1, top in sorted(page_rules, key=lambda r: r[2]):
+            if x0 > margin + 12 or x1 - x0 > 0.6 * max((ln.x1 for ln in lines), default=x1):
+                continue
+            below = [ln for ln in lines if ln.top >= top - 1]
+            if below and all(small(x) for x in below) and not any(
+                    ln.top < top and ln.bottom > top for ln in lines if ln.kind == "table"):
+                area = below
+                break
+        if not area:
+            for k, ln in enumerate(lines):
+                if small(ln) and ln.text.lstrip()[:1] in MARKS:
+                    rest = lines[k:]
+                    if all(x.kind != "body" or small(x) for x in rest):
+                        area = [x for x in rest if x.kind == "body"]
                     break
+        for x in area:
+            x.kind = "footnote"
 
 
-def _assemble(pages: list[list[Line]], TextBuilder):
+# ----------------------------------------------------------------------------------------- tables
+def _norm_row(row: list[str]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\W+", "", c).lower() for c in row)
+
+
+def _continue_tables(pages: list[list[Line]]) -> None:
+    """A table that opens a page and goes on from the table that closed the previous page (blank pages
+    between allowed) is the same table: it takes that table's number (given in ``_assemble`` through
+    ``Line.table``), its repeated header rows are dropped, and a row the page break split is joined."""
+    tno = 0
+    last: Line | None = None  # the table that ended the previous page
+    first_rows: dict[int, list[list[str]]] = {}  # table number → rows of its first part
+    for lines in pages:
+        content = [ln for ln in lines if ln.kind in ("body", "table")]
+        if not content:
+            continue  # a blank page: a table may go on after it
+        for k, ln in enumerate(content):
+            if ln.kind != "table":
+                continue
+            if k == 0 and last is not None and _same_columns(last, ln, first_rows[last.table]):
+                ln.table = last.table
+                head = first_rows[last.table]
+                n = 0
+                while n < len(ln.rows) - 1 and n < len(head) and _norm_row(ln.rows[n]) == _norm_row(head[n]):
+                    n += 1
+                ln.rows = ln.rows[n:]
+                _join_split_row(last, ln)
+            else:
+                tno += 1
+                ln.table = tno
+                first_rows[tno] = ln.rows
+        last = content[-1] if content[-1].kind == "table" else None
+        if last is not None and not last.rows:
+            last = None
+
+
+def _same_columns(a: Line, b: Line, head: list[list[str]]) -> bool:
+    if len(a.cols) != len(b.cols):
+        return False
+    if b.rows and head and _norm_row(b.rows[0]) == _norm_row(head[0]) and any(b.rows[0]):
+        return True  # the header row repeated on the new page
+    return all(abs(x - y) <= 3 for x, y in zip(a.cols, b.cols))
+
+
+def _join_split_row(prev: Line, cont: Line) -> None:
+    """A row broken by the page break: the new part has no index or label of its own (its first cell is
+    empty while the previous row's is not) and every piece of text in it goes on in lower case."""
+    if not prev.rows or not cont.rows:
+        return
+    a, b = prev.rows[-1], cont.rows[0]
+    if len(a) != len(b) or b[0] or not a[0] or not any(b):
+        return
+    if not all(not t or t[0].islower() or t[0] in ",;)…" for t in b):
+        return
+    prev.rows[-1] = [f"{x} {y}".strip() if y else x for x, y in zip(a, b)]
+    cont.rows = cont.rows[1:]
+
+
+# --------------------------------------------------------------------------------------- assembly
+@dataclass
+class Note:
+    lines: list[Line]
+    page: int
+    mark: str | None
+
+
+def _notes(pages: list[list[Line]]) -> list[Note]:
+    """Footnotes over the whole document: a line opening with a mark starts one; any other line goes on
+    with the one before it, also from the previous page's foot."""
+    notes: list[Note] = []
+    for lines in pages:
+        for ln in lines:
+            if ln.kind != "footnote":
+                continue
+            m = re.match(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+", ln.text.strip())
+            if m or not notes:
+                notes.append(Note([ln], ln.page, m.group().translate(SUP_BACK) if m else None))
+            else:
+                notes[-1].lines.append(ln)
+    return notes
+
+
+def _margins(pages: list[list[Line]], widths: list[float]) -> dict[int, tuple[float, float]]:
+    """Left and right text margins per page (pages of one width share them: portrait, landscape)."""
+    groups: dict[int, list[Line]] = {}
+    for lines, width in zip(pages, widths):
+        groups.setdefault(round(width), []).extend(ln for ln in lines if ln.kind == "body")
+    out: dict[int, tuple[float, float]] = {}
+    for pno, width in enumerate(widths, 1):
+        body = groups[round(width)]
+        if not body:
+            continue
+        left = statistics.median(ln.x0 for ln in body)
+        x1s = sorted(ln.x1 for ln in body)
+        right = x1s[int(0.9 * (len(x1s) - 1))]
+        out[pno] = (left, right)
+    return out
+
+
+def _assemble(pages: list[list[Line]], widths: list[float], TextBuilder):
     from .records import Block
     from .segment import parse_heading
 
     tb = TextBuilder()
     marks: dict[str, int] = {}
-    tno = 0
-    all_body = [ln for p in pages for ln in p if ln.kind == "body"]
-    left = statistics.median([ln.x0 for ln in all_body]) if all_body else 0
-    right = max((ln.x1 for ln in all_body), default=0)
+    margins = _margins(pages, widths)
+    notes = _notes(pages)
     prev: Line | None = None
     para_open = False
-
-    def new_block(ln: Line, kind: str):
-        b = Block(kind, tb.pos, tb.pos, page=ln.page)
-        tb.blocks.append(b)
-        return b
-
     block = None
+
+    def close():
+        nonlocal para_open
+        if para_open:
+            tb.add("\n")
+            para_open = False
+
+    def flush_notes(before_page: float):
+        """Footnotes of pages before ``before_page``, after the paragraph open at their page's end."""
+        while notes and notes[0].page < before_page:
+            n = notes.pop(0)
+            close()
+            b = Block("footnote", tb.pos, tb.pos, page=n.page, anchor=marks.get(n.mark) if n.mark else None)
+            tb.blocks.append(b)
+            tb.add(_join_lines([ln.text.strip() for ln in n.lines]))
+            b.end = tb.pos
+            tb.add("\n")
+
     for lines in pages:
-        foot: list[Line] = []
         for ln in lines:
             if ln.kind == "footnote":
-                foot.append(ln)
                 continue
             if ln.kind == "table":
-                if para_open:
-                    tb.add("\n")
-                    para_open = False
-                tno += 1
+                close()
+                flush_notes(ln.page)
                 for ri, row in enumerate(ln.rows):
                     start = tb.pos
                     spans, pos = [], start
                     for c in row:
                         spans.append((pos, pos + len(c)))
                         pos += len(c) + 1
-                    tb.add("\t".join(row), "table", page=ln.page, table=tno, row=ri, cells=spans)
+                    tb.add("\t".join(row), "table", page=ln.page, table=ln.table, row=ri, cells=spans)
                     tb.add("\n")
                 prev = None
                 continue
             text = ln.text.strip()
+            if not text:
+                continue
+            left, right = margins.get(ln.page, (ln.x0, ln.x1))
+            pleft, pright = margins.get(prev.page, (left, right)) if prev is not None else (left, right)
             starts_new = (
                 prev is None or not para_open
                 or BULLET.match(text) is not None or parse_heading(text) is not None
                 or ln.x0 > left + 12
-                or prev.x1 < right - 0.15 * (right - left)
+                or prev.x1 < pright - 0.15 * (pright - pleft)
                 or (prev.page == ln.page and ln.top - prev.bottom > 1.2 * max(prev.bottom - prev.top, 1))
                 or prev.text.rstrip().endswith(":")
             )
             if starts_new:
-                if para_open:
-                    tb.add("\n")
-                block = new_block(ln, "paragraph")
+                close()
+                flush_notes(ln.page)
+                block = Block("paragraph", tb.pos, tb.pos, page=ln.page)
+                tb.blocks.append(block)
             else:
-                tb.add(" ")
+                if not GLUED_HYPHEN.search(prev.text):
+                    tb.add(" ")
                 if prev.page != ln.page:  # the paragraph goes on over a page break: a new block for the page
-                    block = new_block(ln, "paragraph")
+                    block = Block("paragraph", tb.pos, tb.pos, page=ln.page)
+                    tb.blocks.append(block)
             for m in re.finditer(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+", text):
                 marks.setdefault(m.group().translate(SUP_BACK), tb.pos + m.start())
             tb.add(text)
             block.end = tb.pos
             para_open = True
             prev = ln
-        # this page's footnotes, each a block anchored at its mark in the body
-        fblock = None
-        for ln in foot:
-            text = ln.text.strip()
-            m = re.match(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+", text)
-            if m or fblock is None:
-                if para_open:
-                    tb.add("\n")
-                fblock = Block("footnote", tb.pos, tb.pos, page=ln.page,
-                               anchor=marks.get(m.group().translate(SUP_BACK)) if m else None)
-                tb.blocks.append(fblock)
-            else:
-                tb.add(" ")
-            tb.add(text)
-            fblock.end = tb.pos
-            para_open = True
-        if foot:
-            prev = None
-    if para_open:
-        tb.add("\n")
+    close()
+    flush_notes(float("inf"))
     return tb.text(), tb.blocks
+
+
+def _join_lines(texts: list[str]) -> str:
+    out = ""
+    for t in texts:
+        if out and not GLUED_HYPHEN.search(out):
+            out += " "
+        out += t
+    return out

@@ -74,6 +74,9 @@ class Indicator:
     row: str = ""
     col: str = ""
     per: str = ""
+    total: str = ""  # "yes" on a table row whose label is a total (Tổng cộng, Tổng số, Cộng, Toàn tỉnh)
+    note: str = ""  # a flag in plain words for the analyst ("ambiguous separators")
+    id: str = ""  # "<doc_id>:<n>", n in text order within the document
 
 
 INDICATOR_COLUMNS = [

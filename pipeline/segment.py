@@ -18,7 +18,7 @@ ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 MARKUP = re.compile(r"^(?:\s|#{1,6}\s|\*{1,3}|_{2}|\[bookmark:[^\]]*\])*")
 PART = re.compile(r"(?i)^phần\s+(?:thứ\s+(\w+)|([IVX]+)\b|(một|hai|ba|bốn|năm|sáu)\s*$|(một|hai|ba|bốn|năm|sáu)\s*[:.\-–])")
 ROMAN_H = re.compile(r"^([IVXLC]{1,6})\s*[.\-–:)]\s*(\S.*)$")
-MULTI_H = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$")
+MULTI_H = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})(?:\.\s*|\s+)(\S.*)$")
 SINGLE_H = re.compile(r"^(\d{1,2})[.)]\s*(\S.*)$")
 LETTER_H = re.compile(r"^([a-zđ])[).]\s+(\S.*)$")
 # a label alone on its line, the title on the next: "I." / "2.1." / "Phần thứ hai"
