@@ -521,7 +521,8 @@ class Extractor:
         self._orig = orig if orig is not None else ntext
         o = (lambda i: back[i]) if back else (lambda i: i)
         tables = [b for b in doc.blocks if b.kind == "table"]
-        cells, skip = read_tables(doc.blocks, ntext, outline)
+        cells, skip = read_tables(doc.blocks, ntext, outline, self.scales,
+                                  {c.lower() for c in self.g.lexicon.get("currency", [])})
         text_cells = [c for c in cells if c.numeric is None]
         # the rules run over the whole text, tables included ("12 cuộc", "86/100 đơn" in a cell, a letterhead
         # laid out as a table) — except numbers alone in a cell, read with their row and column instead,
@@ -537,6 +538,7 @@ class Extractor:
             cell = _cell_at(text_cells, c.core[0])
             if cell is not None:
                 r.table, r.row, r.col, r.context = cell.table, cell.row, cell.col, cell.context
+                r.total = "yes" if cell.total else ""
                 if not r.section_path:
                     r.section_title = cell.title
         rows.extend(self.table_rows(doc, outline, cells, o))
@@ -574,12 +576,20 @@ class Extractor:
             s, e = cell.span
             b = cell.block
             sec = outline.at(b.start)
+            value = N.number(mm.group("n"))
+            kind, unit = "count", ""
+            if "pct" in mm.groupdict() and mm.group("pct"):
+                kind, unit = "percent", "%"
+            elif cell.meaning is not None:
+                kind, unit = cell.meaning.kind, cell.meaning.unit
+                if kind == "money":
+                    value = int(round(value * cell.meaning.scale))
             out.append(Indicator(
-                doc_id=doc.doc_id, source_file=doc.source_file, kind="percent" if mm.group("pct") else "count",
-                value=N.plain(N.number(mm.group("n"))), unit="%" if mm.group("pct") else "",
+                doc_id=doc.doc_id, source_file=doc.source_file, kind=kind, value=N.plain(value), unit=unit,
                 section_path=sec.path if sec else "", section_title=sec.title if sec else cell.title,
                 origin="table", text=self._orig[o(s):o(e)], context=cell.context, char_start=o(s),
-                char_end=o(e), page=b.page, table=cell.table, row=cell.row, col=cell.col))
+                char_end=o(e), page=b.page, table=cell.table, row=cell.row, col=cell.col,
+                total="yes" if cell.total else ""))
         return out
 
 

@@ -141,7 +141,14 @@ def _runs(tp, raw, height: float) -> list[list[Ch]]:
             loose = raw.FS_RECTF()
             if raw.FPDFText_GetLooseCharBox(tp.raw, i, loose) and loose.right > loose.left:
                 x0, x1 = loose.left, loose.right
-        runs[-1].append(Ch(ch, x0, x1, height - box[3], height - box[1], raw.FPDFText_GetFontSize(tp.raw, i)))
+        c = Ch(ch, x0, x1, height - box[3], height - box[1], raw.FPDFText_GetFontSize(tp.raw, i))
+        if c.ink:
+            last = next((p for p in reversed(runs[-1]) if p.ink), None)
+            # PDFium sometimes hangs the next line's first glyph (a footnote's mark) on a line: a glyph
+            # back at the left, off the line's height, starts a new line
+            if last is not None and c.x0 < last.x0 - 2 and min(c.bottom, last.bottom) <= max(c.top, last.top):
+                runs.append([])
+        runs[-1].append(c)
     merged: list[list[Ch]] = []
     for run in runs:
         ink = [c for c in run if c.ink]
@@ -396,7 +403,12 @@ def _broken_word(a: str, b: str, full: bool, nearly_full: bool) -> bool:
     ta = re.search(LETTERS + "$", a)
     hb = re.match(LETTERS, b)
     if not (ta and hb and ta.end() == len(a) and hb.start() == 0):
-        return full  # digits, signs: only the geometry says
+        if a[-1:].isdigit() and b[:1] in ("%", "/"):
+            return True  # "99,9" | "%"
+        if a[-1:].isdigit() and b[:1].isdigit():
+            # a number broken in a narrow cell leaves a short tail ("12/6" | "3", "65,0" | "8")
+            return nearly_full or len(b.split(" ")[0]) <= 2
+        return full  # other signs: only the geometry says
     x, y = ta.group(), hb.group()
     vx, vy = syllable(x), syllable(y)
     if vx and vy:

@@ -15,6 +15,38 @@ from .segment import Outline
 
 CELL_NUM = regex.compile(r"^\s*(?P<n>[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?)\s*(?P<pct>%)?\s*\|?\s*$")
 INDEX_CELL = regex.compile(r"^\s*(?:[0-9]{1,3}|[IVXLC]{1,6}|[a-zđ])[.)]?\s*$")
+# a score out of a maximum: "9,49/ 9,5" → the score 9.49
+SCORE_CELL = regex.compile(r"^\s*(?P<n>[0-9]+(?:,[0-9]+)?)\s*/\s*(?P<of>[0-9]+(?:,[0-9]+)?)\s*$")
+# what a header or a "Đơn vị tính" cell says of the numbers below it
+UNIT_IN_HEADER = regex.compile(r"\((?P<u>[^()]{1,30})\)\s*$")
+RANK_HEADER = regex.compile(r"(?i)(?:thứ\s*hạng|xếp\s*hạng|xếp\s*thứ|^\s*hạng\s*$|^\s*(?:s?tt|số\s*tt)\s*$)")
+UNIT_COLUMN = regex.compile(r"(?i)^\s*(?:đơn\s*vị\s*tính|đvt)\s*$")
+TOTAL_LABEL = regex.compile(r"(?i)^\s*(?:tổng\s*cộng|tổng\s*số|tổng|cộng|toàn\s*(?:tỉnh|huyện|thành\s*phố|thị\s*xã|xã|quốc))\b")
+
+
+@dataclass
+class Meaning:
+    """What a column or a row says its numbers are: kind, unit and scale ("Dư nợ (triệu đồng)" → money ×10⁶)."""
+
+    kind: str = "count"
+    unit: str = ""
+    scale: int = 1
+
+
+def meaning(unit_text: str, scales: dict[str, int], currency: set[str]) -> Meaning | None:
+    """"%" → percent; "triệu đồng" → money ×10⁶; "người" → count of người; None when it says nothing."""
+    u = " ".join(unit_text.lower().split()).strip(" .:")
+    if not u:
+        return None
+    if u in ("%", "tỷ lệ", "tỷ lệ %", "tỉ lệ", "phần trăm"):
+        return Meaning("percent", "%")
+    words = u.split()
+    if words and words[-1] in currency:
+        scale = scales.get(" ".join(words[:-1]), 1) if len(words) > 1 else 1
+        return Meaning("money", "VND", scale)
+    if len(words) <= 4 and not regex.search(r"[0-9]", u):
+        return Meaning("count", u)
+    return None
 
 
 @dataclass
@@ -28,12 +60,19 @@ class Cell:
     col: str
     title: str
     context: str
-    numeric: object = None  # the CELL_NUM match when the cell is a number alone
+    numeric: object = None  # the CELL_NUM (or SCORE_CELL) match when the cell is a number alone
+    meaning: Meaning | None = None  # kind, unit and scale the headers or the unit column give the number
+    total: bool = False  # the row's label is a total (Tổng cộng, Cộng, Toàn tỉnh …)
 
 
-def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> tuple[list[Cell], list[tuple[int, int]]]:
+def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[str, int] | None = None,
+                currency: set[str] | None = None) -> tuple[list[Cell], list[tuple[int, int]]]:
     """Header rows (above the first data row) give each column its header path, a row's
-    first text cell its label; the 'A B 01 02' column-numbering row and index cells (TT/STT) are skipped."""
+    first text cell its label; the 'A B 01 02' column-numbering row, index cells (TT/STT) and rank columns
+    (Thứ hạng) are skipped. A header's "(triệu đồng)", "(%)", "(người)" or the row's "Đơn vị tính" cell says
+    what the numbers are."""
+    scales = scales or {}
+    currency = currency or {"đồng", "đ", "vnđ", "vnd"}
     groups: list[list[Block]] = []
     for b in blocks:
         if b.kind != "table":
@@ -47,6 +86,7 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> tuple[list
     skip: list[tuple[int, int]] = []  # spans the text rules must not read: numeric cells, indexes, numbering
     for ti, rows in enumerate(groups, 1):
         header: list[list[str]] = []
+        width = max(len(_cells(ntext, b)) for b in rows)
         seen_data = False
         group_label = ""
         title = outline.table_titles.get(rows[0].table if rows[0].table is not None else -1, "") or \
@@ -60,7 +100,8 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> tuple[list
                 seen_data = True
                 skip.append((b.start, b.end))
                 continue
-            nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t)]
+            nums = [i for i, t in enumerate(texts) if CELL_NUM.match(t) or (seen_data or header) and
+                    SCORE_CELL.match(t) and "," in t]
             if texts and INDEX_CELL.match(texts[0]) and len(texts) > 1:
                 skip.append(cells[0])
             skip.extend(cells[i] for i in nums)
@@ -83,14 +124,29 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline) -> tuple[list
             else:
                 label = index
             context = " | ".join(x for x in texts if x)
+            unit_col = next((j for j in range(len(texts)) if UNIT_COLUMN.match(_header_path(header, j))), None)
+            row_meaning = meaning(texts[unit_col], scales, currency) if unit_col is not None and \
+                unit_col < len(texts) else None
+            total = bool(TOTAL_LABEL.match(label))
+            # a row with fewer cells than the table: its label cell spans the missing columns
+            # ("CHỈ SỐ CHUNG" written across STT and Nội dung)
+            shift = width - len(cells) if label_i is not None and not index else 0
             for i, (a, z) in enumerate(cells):
                 t = ntext[a:z]
                 if not t.strip() or (i == 0 and index) or i == label_i:
                     continue
+                col = _header_path(header, i + shift if label_i is not None and i > label_i else i)
+                if RANK_HEADER.search(col.split(" > ")[-1] if col else ""):
+                    skip.append((a, z))  # a rank ("43/63" under "Thứ hạng") is no indicator
+                    continue
                 lead = len(t) - len(t.lstrip())
                 span = (a + lead, a + lead + len(t.strip()))
-                out.append(Cell(b, span, ti, label, _header_path(header, i), title, context,
-                                CELL_NUM.match(t) if i in data else None))
+                num = (CELL_NUM.match(t) or SCORE_CELL.match(t)) if i in data else None
+                col_meaning = next((mm for part in reversed(col.split(" > ")) if (u := UNIT_IN_HEADER.search(part))
+                                    and (mm := meaning(u.group("u"), scales, currency))), None)
+                if col_meaning is None and regex.search(r"(?i)\btỷ\s*lệ\b|\btỉ\s*lệ\b", col):
+                    col_meaning = Meaning("percent", "%")
+                out.append(Cell(b, span, ti, label, col, title, context, num, row_meaning or col_meaning, total))
     return out, skip
 
 
@@ -125,8 +181,13 @@ def _header_path(header: list[list[str]], col: int) -> str:
     """Column header path: each header row's cell above the column, a merged (empty) cell taking the
     text of the filled cell on its left."""
     parts = []
-    for row in header:
-        v = next((row[j] for j in range(min(col, len(row) - 1), -1, -1) if row[j]), "")
+    for r, row in enumerate(header):
+        if col < len(row) and row[col]:
+            v = row[col]
+        elif r > 0 and col < len(header[r - 1]) and header[r - 1][col]:
+            v = ""  # empty under a filled cell: a vertically merged header, not its left neighbour's
+        else:
+            v = next((row[j] for j in range(min(col, len(row) - 1), -1, -1) if row[j]), "")
         if v and v not in parts:
             parts.append(v)
     return " > ".join(parts)
