@@ -272,7 +272,8 @@ class Extractor:
         starts = [x.end() for x in CLAUSE_START.finditer(left)]
         clause = left[starts[-1]:] if starts else left
         label = " ".join(clause.split())
-        if not label or regex.search(r"[0-9]", label) or len(label.split()) > 16:
+        if not label or len(label.split()) > 16 or regex.search(r"[0-9]", label) and not (
+                cue and regex.match(r"(?i)(?:tổng\s+)?số\b", label)):  # "Tổng số trẻ em dưới 6 tuổi: 1.532"
             return None
         return label, cue
 
@@ -280,6 +281,9 @@ class Extractor:
         s, e = m.start("n1"), m.end("n1")
         if text[max(0, s - 1):s] == "(" and text[e:e + 1] == ")":
             return  # "(1)", "(2)": a list marker in running text
+        head = text[text.rfind("\n", 0, s) + 1:s].strip(" \t-+•*")
+        if regex.match(r"[ \t]*:", text[e:e + 3]) and head[:1].isupper() and len(head.split()) <= 3:
+            return  # "Bảng 2:", "Nhiệm vụ 1:" opening a line: an item's name
         got = self.label_of(text, s)
         if got is None:
             return
@@ -466,7 +470,7 @@ class Extractor:
                 yield Cand("doc_ref", core, span, prio, {"value": code, "doc_type": dtype, "group": m.start()})
             return
         code = g["code"]
-        bare = regex.fullmatch(r"[0-9]+", code)
+        bare = regex.fullmatch(r"[0-9]+[a-z]?", code)
         if bare and not g.get("so"):
             # a document needs "số" or a number in the official form: "Đề án 06", "Chương trình 135" are names,
             # "Kế hoạch 2023" a year, "(kế hoạch 10%)" a percent, "điều lệ 450 triệu" money

@@ -47,7 +47,7 @@ def months_of_year(nm: str | None, half: str | None, q: str | None, y: str) -> s
         k = ROMAN_Q.get(q.upper()) or int(q)
         a, b = 3 * k - 2, 3 * k
     else:
-        n = int(nm)
+        n = {"ba": 3, "sáu": 6, "chín": 9}.get(nm.lower()) or int(nm)
         if not 1 <= n <= 11:
             return None
         a, b = (13 - n, 12) if half and half.lower() == "cuối" else (1, n)

@@ -44,7 +44,7 @@ def meaning(unit_text: str, scales: dict[str, int], currency: set[str]) -> Meani
     if words and words[-1] in currency:
         scale = scales.get(" ".join(words[:-1]), 1) if len(words) > 1 else 1
         return Meaning("money", "VND", scale)
-    if len(words) <= 4 and not regex.search(r"[0-9]", u):
+    if len(words) <= 4 and (not regex.search(r"[0-9]", u) or len(u) <= 4):  # "người", "km2"
         return Meaning("count", u)
     return None
 
@@ -91,6 +91,9 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
         group_label = ""
         title = outline.table_titles.get(rows[0].table if rows[0].table is not None else -1, "") or \
             _title_before(ntext, rows[0].start)
+        # "(Đơn vị tính: triệu đồng)" in the lines above the table: the unit of every number in it
+        cap = regex.search(r"(?i)(?:đơn\s*vị\s*tính|đvt)\s*:\s*([^)\n]{1,30})", ntext[max(0, rows[0].start - 300):rows[0].start])
+        table_meaning = meaning(cap.group(1), scales, currency) if cap else None
         for b in rows:
             if b.style == "md-rule":  # |---|---| under a Markdown table's header
                 continue
@@ -128,6 +131,8 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
             row_meaning = meaning(texts[unit_col], scales, currency) if unit_col is not None and \
                 unit_col < len(texts) else None
             total = bool(TOTAL_LABEL.match(label))
+            if row_meaning is None and (u := UNIT_IN_HEADER.search(label)):  # "Thu ngân sách (triệu đồng)"
+                row_meaning = meaning(u.group("u"), scales, currency)
             # a row with fewer cells than the table: its label cell spans the missing columns
             # ("CHỈ SỐ CHUNG" written across STT and Nội dung)
             shift = width - len(cells) if label_i is not None and not index else 0
@@ -146,7 +151,8 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
                                     and (mm := meaning(u.group("u"), scales, currency))), None)
                 if col_meaning is None and regex.search(r"(?i)\btỷ\s*lệ\b|\btỉ\s*lệ\b", col):
                     col_meaning = Meaning("percent", "%")
-                out.append(Cell(b, span, ti, label, col, title, context, num, row_meaning or col_meaning, total))
+                out.append(Cell(b, span, ti, label, col, title, context, num,
+                                row_meaning or col_meaning or table_meaning, total))
     return out, skip
 
 

@@ -30,7 +30,7 @@ def test_example(extractor, ex):
     assert got == want, f"{ex['text']!r}: got {sorted(got.items())}"
     for e in ex["expect"]:
         match = [r for r in rows if r.kind == e["kind"] and _norm(r.value) == _norm(e["value"])]
-        for field in ("unit", "qualifier", "doc_type", "ref_date"):
+        for field in ("unit", "qualifier", "doc_type", "ref_date", "per"):
             if field in e:
                 assert any(getattr(r, field) == e[field] for r in match), \
                     f"{ex['text']!r}: {field} {[getattr(r, field) for r in match]} != {e[field]!r}"
@@ -39,5 +39,8 @@ def test_example(extractor, ex):
 
 
 def test_corpus_is_large_enough():
-    assert len(EXAMPLES) >= 300, len(EXAMPLES)
-    assert sum(1 for e in EXAMPLES if not e["expect"]) >= 40
+    assert len(EXAMPLES) >= 500, len(EXAMPLES)
+    assert sum(1 for e in EXAMPLES if not e["expect"]) >= 100
+    families = {e["family"] for e in EXAMPLES}
+    negative = {e["family"] for e in EXAMPLES if not e["expect"]}
+    assert families - negative == set(), f"families without negative examples: {families - negative}"
