@@ -23,8 +23,9 @@ PRE_WORDS = regex.compile(r"(?:[\p{L}\p{M}]+[ \t\u00a0\n]+){1,3}$")
 NUMBER_WORDS = {"một", "hai", "ba", "bốn", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm", "nghìn",
                 "ngàn", "linh", "lẻ", "mốt", "lăm", "triệu", "không"}
 SPELLED = regex.compile(r"[ \t]*\(([\p{Ll} ]+)\)")  # "01 (một) hội nghị": the number spelled out
-# what an amount is counted per: one or more "/noun" ("/hội viên/năm", "/cháu/tháng")
-PER_RX = r"\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?(?:[ \t]*/[ \t]*\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?)*"
+# what an amount is counted per: one or more "/noun" ("/hội viên/năm", "/cháu/tháng"); a listed per-unit
+# word (money.toml) is taken alone, another noun with at most one more word
+PER_ONE = r"(?:(?:%s)(?![\p{L}])|\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?)"
 CLAUSE_START = regex.compile(r"[.;:(\n\t•+\-–]|,|(?<![\p{L}])(?i:trong đó|gồm|bao gồm)(?![\p{L}])")
 SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
 
@@ -87,7 +88,9 @@ class Extractor:
             r"[ \t]*(?:(?P<s>%s)\.?[ \t]*)?(?P<cur>%s)?(?![\p{L}0-9])(?:[ \t]*/[ \t]*(?P<per>%s))?" % (
                 "|".join(sorted((regex.escape(k) for k in self.scales if k != "k"), key=len, reverse=True)),
                 "|".join(regex.escape(c) for c in sorted(lex.get("currency", []), key=len, reverse=True)),
-                PER_RX), regex.I)
+                PER_ONE % "|".join(regex.escape(p) for p in sorted(lex.get("per_units", []), key=len, reverse=True))
+                + r"(?:[ \t]*/[ \t]*" + PER_ONE % "|".join(regex.escape(p) for p in lex.get("per_units", [])) + ")*"),
+            regex.I)
 
     # ------------------------------------------------------------------ proposals
     def proposals(self, text: str, lo: int = 0, hi: int | None = None):
