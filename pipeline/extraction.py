@@ -402,7 +402,11 @@ class Extractor:
                 return None, pos  # "= 0 Phát phiếu = 1", "271 Cấp xã: 1.376": the next label, not a noun
         for k in (2, 1):
             if tuple(low[:k]) in self.not_units and len(low) >= k and not tag_only:
-                return None, pos
+                # unless the segmenter reads a longer noun there: "chỉ tiêu", "phần quà", "kỳ họp", "giờ công"
+                first = _tagger()(" ".join(t.group() for t in toks))[:1]
+                if not (first and first[0][1].startswith("N") and len(first[0][0].split()) > k
+                        and tuple(first[0][0].lower().split()) not in self.not_units):
+                    return None, pos
         words = []
         for t in toks:
             if not WORD.fullmatch(t.group()):

@@ -174,7 +174,7 @@ def read_docx(path: Path) -> tuple[str, list[Block], int | None]:
                         _run_text(p, notes, refs, 0) for p in tc.iter(W + "p")).strip()
                     gs = tc.find(f"{W}tcPr/{W}gridSpan")
                     n = int(gs.get(W + "val")) if gs is not None else 1
-                    cells.extend([re.sub(r"\s+", " ", txt)] + [""] * (n - 1))
+                    cells.extend([unicodedata.normalize("NFC", re.sub(r"\s+", " ", txt))] + [""] * (n - 1))
                 start = tb.pos
                 pos = start
                 for i, c in enumerate(cells):

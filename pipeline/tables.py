@@ -127,6 +127,7 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
             else:
                 label = index
             context = " | ".join(x for x in texts if x)
+            header = _aligned(header)
             unit_col = next((j for j in range(len(texts)) if UNIT_COLUMN.match(_header_path(header, j))), None)
             row_meaning = meaning(texts[unit_col], scales, currency) if unit_col is not None and \
                 unit_col < len(texts) else None
@@ -151,8 +152,9 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
                                     and (mm := meaning(u.group("u"), scales, currency))), None)
                 if col_meaning is None and regex.search(r"(?i)\btỷ\s*lệ\b|\btỉ\s*lệ\b", col):
                     col_meaning = Meaning("percent", "%")
-                out.append(Cell(b, span, ti, label, col, title, context, num,
-                                row_meaning or col_meaning or table_meaning, total))
+                said = col_meaning if col_meaning is not None and col_meaning.kind == "percent" else \
+                    row_meaning or col_meaning or table_meaning  # a "(%)" column outweighs the row's unit
+                out.append(Cell(b, span, ti, label, col, title, context, num, said, total))
     return out, skip
 
 
@@ -181,6 +183,45 @@ def _column_numbering(texts: list[str]) -> bool:
     if len(letters) + len(nums) != len(vals) or len(nums) < 2:
         return False
     return letters != [] or nums == sorted(nums) and len(set(nums)) == len(nums) and nums[0] <= 1
+
+
+def _aligned(header: list[list[str]]) -> list[list[str]]:
+    """A text table writes a cell spanning columns once, so a header row can be shorter than the row under it
+    ("STT | Nội dung | Lâm Đồng | Đắk Nông" over "| | Điểm số | Chỉ số | Thứ hạng | Điểm số …"). Spread it: an
+    empty cell below takes one cell above (merged vertically), each run of filled cells below shares the
+    remaining cells above equally. Left as written when the runs do not divide evenly."""
+    out = [list(r) for r in header]
+    for r in range(len(out) - 2, -1, -1):
+        top, below = out[r], out[r + 1]
+        if len(top) >= len(below) or not any(top):
+            continue
+        runs, k = [], 0
+        while k < len(below):
+            m = k
+            while m < len(below) and below[m]:
+                m += 1
+            runs.append(max(1, m - k) if m > k else 0)
+            k = m + 1 if m == k else m
+        singles = sum(1 for x in runs if x == 0)
+        spread = len(top) - singles
+        width = sum(runs)
+        if spread <= 0 or width % spread:
+            continue
+        step, ti, new = width // spread, 0, []
+        for x in runs:
+            if ti >= len(top):
+                break
+            if x == 0:
+                new.append(top[ti])
+                ti += 1
+            else:
+                for _ in range(x // step):
+                    if ti < len(top):
+                        new.extend([top[ti]] + [""] * (step - 1))
+                        ti += 1
+        if ti == len(top):
+            out[r] = new
+    return out
 
 
 def _header_path(header: list[list[str]], col: int) -> str:
