@@ -265,7 +265,7 @@ def _tables(plumber_page) -> list[tuple[tuple, list[list[tuple | None]]]]:
     out = []
     for t in plumber_page.filter(_visible).find_tables():
         rows = [list(r.cells) for r in t.rows]
-        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+        if max(len(r) for r in rows) >= 2:  # one row may be the rest of a table from the page before
             out.append((t.bbox, rows))
     return out
 
@@ -537,10 +537,10 @@ def _norm_row(row: list[str]) -> tuple[str, ...]:
 
 def _continue_tables(pages: list[list[Line]]) -> None:
     """A table that opens a page and goes on from the table that closed the previous page (blank pages
-    between allowed) is the same table: it takes that table's number (given in ``_assemble`` through
-    ``Line.table``), its repeated header rows are dropped, and a row the page break split is joined."""
+    between allowed) is the same table: it takes that table's number (``Line.table``), its repeated header
+    rows are dropped, and a row the page break split is joined."""
     tno = 0
-    last: Line | None = None  # the table that ended the previous page
+    last: Line | None = None  # the part of the table that ended the previous page
     first_rows: dict[int, list[list[str]]] = {}  # table number → rows of its first part
     for lines in pages:
         content = [ln for ln in lines if ln.kind in ("body", "table")]
@@ -561,9 +561,11 @@ def _continue_tables(pages: list[list[Line]]) -> None:
                 tno += 1
                 ln.table = tno
                 first_rows[tno] = ln.rows
-        last = content[-1] if content[-1].kind == "table" else None
-        if last is not None and not last.rows:
+        end = content[-1]
+        if end.kind != "table":
             last = None
+        elif end.rows or last is None or end.table != last.table:
+            last = end  # (a part that was only the rest of a split row leaves the previous part in place)
 
 
 def _same_columns(a: Line, b: Line, head: list[list[str]]) -> bool:
@@ -631,7 +633,6 @@ def _margins(pages: list[list[Line]], widths: list[float]) -> dict[int, tuple[fl
 
 def _assemble(pages: list[list[Line]], widths: list[float], TextBuilder):
     from .records import Block
-    from .segment import parse_heading
 
     tb = TextBuilder()
     marks: dict[str, int] = {}
@@ -680,14 +681,7 @@ def _assemble(pages: list[list[Line]], widths: list[float], TextBuilder):
                 continue
             left, right = margins.get(ln.page, (ln.x0, ln.x1))
             pleft, pright = margins.get(prev.page, (left, right)) if prev is not None else (left, right)
-            starts_new = (
-                prev is None or not para_open
-                or BULLET.match(text) is not None or parse_heading(text) is not None
-                or ln.x0 > left + 12
-                or prev.x1 < pright - 0.15 * (pright - pleft)
-                or (prev.page == ln.page and ln.top - prev.bottom > 1.2 * max(prev.bottom - prev.top, 1))
-                or prev.text.rstrip().endswith(":")
-            )
+            starts_new = prev is None or not para_open or _starts_new(prev, ln, text, (pleft, pright), (left, right))
             if starts_new:
                 close()
                 flush_notes(ln.page)
@@ -708,6 +702,34 @@ def _assemble(pages: list[list[Line]], widths: list[float], TextBuilder):
     close()
     flush_notes(float("inf"))
     return tb.text(), tb.blocks
+
+
+def _starts_new(prev: Line, ln: Line, text: str, pmargins: tuple, margins: tuple) -> bool:
+    """Whether ``ln`` opens a new paragraph after ``prev`` (first-line indent, short last line, bullets,
+    headings, a gap). A line that fills the measure goes on into the next one, even where it ends in ":"
+    or the next opens with "- " ("giai đoạn 2021" | "- 2025"); a wrapped centred line goes on centred."""
+    from .segment import parse_heading
+
+    (pleft, pright), (left, right) = pmargins, margins
+    measure = max(pright - pleft, 1)
+    flush = prev.x1 >= pright - 0.02 * measure
+    ended = prev.text.rstrip()[-1:] in ".;:!?"
+    if prev.page == ln.page and ln.top - prev.bottom > 1.2 * max(prev.bottom - prev.top, 1):
+        return True
+    # a full line that has not ended its sentence goes on at the left margin, whatever the next line
+    # opens with ("giai đoạn 2021" | "- 2025", "cấp tỉnh" | "2.0 (PCI) sau …")
+    goes_on = flush and not ended and ln.x0 <= left + 2
+    if parse_heading(text) is not None and not goes_on:
+        return True
+    if BULLET.match(text) is not None and not goes_on:
+        return True
+    if ln.x0 > left + 12:
+        # a centred line under a long centred line of the same axis: the same paragraph, wrapped
+        centred = abs((prev.x0 + prev.x1) / 2 - (ln.x0 + ln.x1) / 2) < 3 and prev.x0 > pleft + 12
+        return not (centred and prev.x1 - prev.x0 >= 0.75 * measure and not ended and prev.page == ln.page)
+    if prev.x1 < pright - 0.15 * measure:
+        return True
+    return prev.text.rstrip().endswith(":") and not flush
 
 
 def _join_lines(texts: list[str]) -> str:
