@@ -21,13 +21,18 @@ needs_extra = pytest.mark.skipif(not (EXTRA / "pdf").is_dir() or not (EXTRA / "t
 
 
 # ------------------------------------------------------------------------------------ a tiny PDF writer
-HELV = {c: 556 for c in "0123456789"}
-HELV.update({" ": 278, "/": 278, ".": 278, ",": 278, "-": 333, "(": 333, ")": 333, "%": 889, ":": 278})
+# Helvetica advance widths (AFM), code points 32–126
+HELV = dict(zip(map(chr, range(32, 127)), [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667,
+    556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556,
+    556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722,
+    500, 500, 500, 334, 260, 334, 584]))
+RIGHT = 523  # the right margin of the synthetic pages (left 72)
 
 
 def width(s: str, size: float) -> float:
-    """Helvetica advance width (close enough for the letters the tests use)."""
-    return sum(HELV.get(c, 556 if c.islower() else 667) for c in s) * size / 1000
+    return sum(HELV.get(c, 556) for c in s) * size / 1000
 
 
 def esc(s: str) -> bytes:
@@ -38,10 +43,22 @@ class Page:
     def __init__(self, w: float = 595, h: float = 842):
         self.w, self.h, self.ops = w, h, []
 
-    def text(self, x: float, top: float, s: str, size: float = 12, rise: float = 0):
-        """``top`` from the page top, as the reader sees it (baseline = top + size)."""
-        y = self.h - top - size + rise
-        self.ops.append(b"BT /F1 %.2f Tf %.2f %.2f Td (" % (size, x, y) + esc(s) + b") Tj ET")
+    def text(self, x: float, top: float, s: str, size: float = 12, rise: float = 0, to: float | None = None):
+        """``top`` from the page top, as the reader sees it; ``to``: justify the line to end there."""
+        return self.runs(x, top, [(s, size, rise)], to)
+
+    def runs(self, x: float, top: float, parts: list[tuple[str, float, float]], to: float | None = None):
+        """One line of pieces (text, size, rise): a raised small "1" is a footnote mark."""
+        size = max(p[1] for p in parts)
+        y = self.h - top - size
+        tw = 0.0
+        if to is not None:
+            spaces = sum(t.count(" ") for t, _, _ in parts)
+            tw = (to - x - sum(width(t, z) for t, z, _ in parts)) / max(spaces, 1)
+        op = b"BT %.3f Tw %.2f %.2f Td " % (tw, x, y)
+        for t, z, rise in parts:
+            op += b"/F1 %.2f Tf %.2f Ts (" % (z, rise) + esc(t) + b") Tj "
+        self.ops.append(op + b"ET")
         return self
 
     def line(self, x0, top0, x1, top1, rgb=(0, 0, 0), w=0.5):
@@ -197,8 +214,7 @@ def test_row_split_by_the_page_break_is_one_row(tmp_path):
     for r, t in zip([["No", "Item", "Count"], ["1", "Alpha", "12"]], tops):
         for x, s in zip(xs, r):
             p1.text(x + 4, t + 4, s, 10)
-    p1.text(110 + 4, 764, "2", 10).text(114 + 4, 764, "Total of the files received", 10)
-    p1.text(420 + 4, 764, "", 10)
+    p1.text(76, 764, "2", 10).text(114, 764, "Total of the files received", 10)
     p2 = Page()
     p2.grid(xs, [72, 92, 112])
     p2.text(110 + 4, 76, "on paper and online", 10)
@@ -214,19 +230,17 @@ def test_row_split_by_the_page_break_is_one_row(tmp_path):
 def footnote_pages(tmp_path: Path) -> Path:
     full = justified(11)
     p1 = Page()
-    top = body_lines(p1, 72, ["Report"])
-    p1.text(72, top + 15, "The council met twice in 2023", 12)
-    p1.text(72 + width("The council met twice in 2023", 12), top + 15, "1", 7, rise=5)
-    p1.text(72 + width("The council met twice in 2023", 12) + 5, top + 15, " and decided on the plan.", 12)
-    top = body_lines(p1, top + 45, [full] * 40, indent=0)[0] if False else top + 45
+    p1.text(72, 72, "Report", 12)
+    p1.runs(90, 102, [("The council met twice in 2023", 12, 0), ("1", 7, 5), (" and decided on the plan.", 12, 0)])
     for k in range(38):
-        p1.text(72, top + 15 * k, full if k < 37 else "the paragraph goes on at the foot of", 12)
+        p1.text(90 if k == 0 else 72, 132 + 15 * k, full, 12, to=RIGHT)
     p1.line(72, 742, 216, 742)
-    p1.text(72, 748, "1", 6, rise=3).text(77, 748, "Plan No. 12/KH-UBND of 05/3/2023 on the work of", 9)
+    p1.runs(72, 748, [("1", 6, 3), (" Plan No. 12/KH-UBND of 05/3/2023 on the work of", 9, 0)])
     p1.text(72, 759, "the year, with a second line that", 9)
     p2 = Page()
     p2.text(72, 72, "the page and ends here with 15 meetings.", 12)
-    p2.text(90, 87, "A new paragraph starts with an indent.", 12)
+    p2.text(90, 87, "A new paragraph starts with an indent and runs on to the right margin.", 12, to=RIGHT)
+    p2.text(72, 102, "It ends here.", 12)
     p2.line(72, 742, 216, 742)
     p2.text(72, 748, "runs on to the foot of the next page.", 9)
     return write_pdf(tmp_path / "notes.pdf", [p1, p2])
@@ -241,11 +255,14 @@ def test_footnote_over_lines_and_pages_is_one_block(tmp_path):
                     "runs on to the foot of the next page.")
     assert doc.text[notes[0].anchor] == "¹" and doc.text[notes[0].anchor - 4:notes[0].anchor] == "2023"
     assert notes[0].anchor < notes[0].start
-    # the body is not cut by the footnote: the paragraph goes on over the page break as one line
-    assert "the paragraph goes on at the foot of the page and ends here with 15 meetings.\n" in doc.text
+    # the body is not cut by the footnote: the paragraph goes on over the page break as one line, and the
+    # note follows that paragraph
+    lines = doc.text.splitlines()
+    assert lines[2] == " ".join([justified(11)] * 38) + " the page and ends here with 15 meetings."
+    assert lines[3].startswith("¹ Plan No.")
+    assert lines[4] == "A new paragraph starts with an indent and runs on to the right margin. It ends here."
     para = next(b for b in doc.blocks if b.page == 2 and b.kind == "paragraph")
     assert doc.text[para.start:].startswith("the page and ends")
-    assert "¹ Plan" not in doc.text[:doc.text.index("ends here")]  # the note follows the paragraph
 
 
 @needs_extra
@@ -281,14 +298,17 @@ def test_real_tables_continue_over_pages():
 def test_paragraph_lines_are_rejoined(tmp_path):
     full = justified(11)
     p = Page()
-    p.text(90, 72, full, 12)
-    p.text(72, 87, full + " within Plan No. 5756/KH-", 12)
-    p.text(72, 102, "UBND of the province, as follows:", 12)
-    p.text(72, 117, "- the first item;", 12)
-    p.text(90, 132, "A second paragraph.", 12)
+    p.text(90, 72, full, 12, to=RIGHT)
+    p.text(72, 87, full + " Plan No. 5756/KH-", 12, to=RIGHT)
+    p.text(72, 102, "UBND of the province for the period 2021", 12, to=RIGHT)
+    p.text(72, 117, "- 2025 covers the index of competitiveness version", 12, to=RIGHT)
+    p.text(72, 132, "2.0 (PCI) of the province and the following items:", 12)
+    p.text(72, 147, "- the first item;", 12)
+    p.text(90, 162, "A second paragraph.", 12)
     doc = read(write_pdf(tmp_path / "para.pdf", [p]))
     lines = doc.text.splitlines()
-    assert lines[0] == f"{full} {full} within Plan No. 5756/KH-UBND of the province, as follows:"
+    assert lines[0] == (f"{full} {full} Plan No. 5756/KH-UBND of the province for the period 2021 - 2025 covers "
+                        "the index of competitiveness version 2.0 (PCI) of the province and the following items:")
     assert lines[1:] == ["- the first item;", "A second paragraph."]
 
 
