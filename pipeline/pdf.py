@@ -125,15 +125,26 @@ def read(path, TextBuilder, IngestError):
 
 
 def _runs(tp, raw, height: float) -> list[list[Ch]]:
-    """The page's characters as PDFium's text lines, a line broken by a raised superscript joined again."""
+    """The page's characters as PDFium's text lines, a line broken by a raised superscript joined again;
+    text set in a TCVN3 font (.VnTime …) decoded to Unicode."""
     runs: list[list[Ch]] = [[]]
+    buf, flags = ctypes.create_string_buffer(128), ctypes.c_int()
+    fonts: dict[bytes, str | None] = {}
     for i in range(tp.count_chars()):
         u = raw.FPDFText_GetUnicode(tp.raw, i)
         if u in (13, 10):
             runs.append([])
             continue
-        # PDFium reports a hyphen at a line end as a generated char (0x02) or a soft hyphen
-        ch = "-" if u in (2, 0xFFFE, 0xAD) else chr(u)
+        raw.FPDFText_GetFontInfo(tp.raw, i, buf, 128, ctypes.byref(flags))
+        name = buf.value
+        if name not in fonts:
+            fonts[name] = legacy_font(name.decode("latin-1"))
+        legacy = fonts[name]
+        if legacy:
+            ch = tcvn3_char(u, upper=legacy == "tcvn3-upper")
+        else:
+            # PDFium reports a hyphen at a line end as a generated char (0x02) or a soft hyphen
+            ch = "-" if u in (2, 0xFFFE, 0xAD) else chr(u)
         box = tp.get_charbox(i)
         x0, x1 = box[0], box[2]
         if not ch.isspace():
@@ -178,9 +189,9 @@ def _color(get, obj) -> tuple[int, ...] | None:
 
 
 def _graphics(page, raw, height: float) -> dict:
-    """The page's vector drawings that matter: every path (for the table trigger), frames (rectangles that
-    may hold a chart), filled marks (bars, slices, legend keys) and thin horizontal rules (a footnote
-    separator)."""
+    """The page's vector drawings that matter: visible rules and borders (four or more send the page to
+    pdfplumber's table finder), frames (rectangles that may hold a chart), filled marks (bars, slices,
+    legend keys) and thin horizontal rules (a footnote separator)."""
     paths, frames, marks, rules = [], [], [], []
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):
         try:
@@ -195,7 +206,8 @@ def _graphics(page, raw, height: float) -> dict:
         line = _color(raw.FPDFPageObj_GetStrokeColor, obj.raw) if stroke.value else None
         visible_fill = fill is not None and fill[3] > 0 and min(fill[:3]) < 235
         visible_line = line is not None and line[3] > 0 and min(line[:3]) < 235
-        paths.append(box)
+        if visible_line or (visible_fill and min(w, h) <= 2):
+            paths.append(box)  # a visible rule or border: what a table grid is drawn with
         if w >= 80 and h >= 40 and raw.FPDFPath_CountSegments(obj.raw) <= 6:
             frames.append(box)
         if visible_fill and w >= 2 and h >= 2:
@@ -299,7 +311,7 @@ def _lines(runs: list[list[Ch]], tables: list, charts: list) -> list[Line]:
     def locate(c: Ch):
         p = ((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2)
         if any(_inside(p, f, 0) for f in charts):
-            return "chart"
+            return "drop"
         for ti, (bbox, rows) in enumerate(tables):
             if not _inside(p, bbox, 0):
                 continue
@@ -307,7 +319,7 @@ def _lines(runs: list[list[Ch]], tables: list, charts: list) -> list[Line]:
                 for ci, cb in enumerate(row):
                     if cb is not None and _inside(p, cb, 0):
                         return (ti, ri, ci)
-            return "chart"  # inside the table but in no cell: a border glyph, nothing to read
+            return "drop"  # inside the table but in no cell: a border glyph, nothing to read
         return "body"
 
     for run in runs:
@@ -323,7 +335,7 @@ def _lines(runs: list[list[Ch]], tables: list, charts: list) -> list[Line]:
                 segs.append((loc, [c]))
             last = loc
         for loc, chars in segs:
-            if loc == "chart":
+            if loc == "drop":
                 continue
             if loc == "body":
                 ln = _line(chars)
@@ -442,6 +454,42 @@ def syllable(word: str) -> bool:
 # (U+01A3/U+01A2, LATIN LETTER OI) where the page shows "ư"/"Ư"; no Vietnamese word has them.
 LEGACY = str.maketrans({"ƣ": "ư", "Ƣ": "Ư"})
 VIET = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
+
+
+# TCVN3 (ABC), the 8-bit encoding of the .VnTime/.VnArial fonts: byte → letter. PDFs made with those fonts
+# carry the bytes as Latin-1/cp1252 characters ("B¸o c¸o" for "Báo cáo"); "ư" (0xAD, a soft hyphen) comes out
+# as a soft hyphen, a minus sign or PDFium's generated line-end hyphen. The ...H fonts (.VnTimeH) draw
+# the same codes as capitals.
+TCVN3 = dict(zip(
+    [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE]
+    + [0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBB, 0xBC, 0xBD, 0xBE, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB]
+    + [0xCC, 0xCE, 0xCF, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xDC, 0xDD, 0xDE]
+    + [0xDF, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE]
+    + [0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE],
+    "ĂÂÊÔƠƯĐăâêôơưđ" "àảãáạằẳẵắặầẩẫấậ" "èẻẽéẹềểễếệìỉĩíị" "òỏõóọồổỗốộờởỡớợ" "ùủũúụừửữứựỳỷỹýỵ"))
+
+
+def legacy_font(name: str) -> str | None:
+    """"tcvn3" for a TCVN3 font (".VnTime", "ABCDEF+.VnArial,Bold"), "tcvn3-upper" for its capitals variant
+    (".VnTimeH"); None for any other font."""
+    family = re.split(r"[,\-]", name.split("+", 1)[-1])[0].strip()
+    if not re.match(r"\.?Vn[A-Z]", family):
+        return None
+    return "tcvn3-upper" if family.endswith("H") else "tcvn3"
+
+
+def tcvn3_char(u: int, upper: bool = False) -> str:
+    """The letter a character code of a TCVN3 font stands for."""
+    if u in (2, 0xAD, 0xFFFE, 0x2212):
+        ch = "ư"
+    else:
+        ch = chr(u)
+        if u > 0x7F:
+            try:
+                ch = TCVN3.get(ch.encode("cp1252")[0], ch)
+            except UnicodeEncodeError:
+                pass
+    return ch.upper() if upper else ch
 
 
 def is_vietnamese(text: str) -> bool:

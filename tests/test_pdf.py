@@ -36,19 +36,22 @@ def width(s: str, size: float) -> float:
 
 
 def esc(s: str) -> bytes:
-    return s.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    return s.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
 class Page:
     def __init__(self, w: float = 595, h: float = 842):
         self.w, self.h, self.ops = w, h, []
 
-    def text(self, x: float, top: float, s: str, size: float = 12, rise: float = 0, to: float | None = None):
+    def text(self, x: float, top: float, s: str, size: float = 12, rise: float = 0, to: float | None = None,
+             font: str = "F1"):
         """``top`` from the page top, as the reader sees it; ``to``: justify the line to end there."""
-        return self.runs(x, top, [(s, size, rise)], to)
+        return self.runs(x, top, [(s, size, rise)], to, font)
 
-    def runs(self, x: float, top: float, parts: list[tuple[str, float, float]], to: float | None = None):
-        """One line of pieces (text, size, rise): a raised small "1" is a footnote mark."""
+    def runs(self, x: float, top: float, parts: list[tuple[str, float, float]], to: float | None = None,
+             font: str = "F1"):
+        """One line of pieces (text, size, rise): a raised small "1" is a footnote mark. Fonts: F1 Helvetica,
+        F2 ".VnTime" and F3 ".VnTimeH" (TCVN3 legacy fonts, not embedded)."""
         size = max(p[1] for p in parts)
         y = self.h - top - size
         tw = 0.0
@@ -57,7 +60,7 @@ class Page:
             tw = (to - x - sum(width(t, z) for t, z, _ in parts)) / max(spaces, 1)
         op = b"BT %.3f Tw %.2f %.2f Td " % (tw, x, y)
         for t, z, rise in parts:
-            op += b"/F1 %.2f Tf %.2f Ts (" % (z, rise) + esc(t) + b") Tj "
+            op += b"/%s %.2f Tf %.2f Ts (" % (font.encode(), z, rise) + esc(t) + b") Tj "
         self.ops.append(op + b"ET")
         return self
 
@@ -88,12 +91,16 @@ def write_pdf(path: Path, pages: list[Page]) -> Path:
     objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages))).encode()
     objs.append(b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % len(pages))
-    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    objs.append(b"<< /F1 %d 0 R /F2 %d 0 R /F3 %d 0 R >>" % tuple(4 + 2 * len(pages) + k for k in range(3)))
     for i, p in enumerate(pages):
         stream = b"\n".join(p.ops)
-        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> >> "
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font 3 0 R >> "
                     b"/Contents %d 0 R >>" % (p.w, p.h, 5 + 2 * i))
         objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    for base in (b".VnTime", b".VnTimeH"):  # code 0xAD is the soft hyphen, TCVN3's "ư"
+        objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /" + base + b" /Encoding << /BaseEncoding "
+                    b"/WinAnsiEncoding /Differences [173 /sfthyphen] >> >>")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objs, 1):
@@ -373,3 +380,34 @@ def test_legacy_repair_runs_inside_the_reader(tmp_path, monkeypatch):
     b = pdfmod.Line("", 0, 1, 0, 1, 0, 1, "table", [["Trƣờng", "Số lƣợng"]])
     pdfmod._repair_legacy([[a, b]])
     assert a.text == "Người dân được hỗ trợ đầy đủ" and b.rows == [["Trường", "Số lượng"]]
+
+
+def test_tcvn3_fonts_are_decoded(tmp_path):
+    """Text set in the TCVN3 fonts of the 1990s–2000s (.VnTime; .VnTimeH draws capitals) is Vietnamese."""
+    assert pdfmod.legacy_font("ABCDEF+.VnTime,Bold") == "tcvn3" and pdfmod.legacy_font(".VnTimeH") == "tcvn3-upper"
+    assert pdfmod.legacy_font("TimesNewRomanPSMT") is None and pdfmod.legacy_font("VNI-Times") is None
+    assert "".join(pdfmod.tcvn3_char(ord(c)) for c in "n\u2212íc ®¹t tû ®ång") == "nước đạt tỷ đồng"
+    p = Page()
+    p.text(200, 60, "b¸o c¸o", 14, font="F3")
+    p.text(72, 90, "Th¸ng 02 n¨m 2007 gi¸ trÞ s¶n xuÊt c«ng nghiÖp \xadíc ®¹t 39.897 tû ®ång.", 12, font="F2")
+    doc = read(write_pdf(tmp_path / "tcvn3.pdf", [p]))
+    assert doc.text == "BÁO CÁO\nTháng 02 năm 2007 giá trị sản xuất công nghiệp ước đạt 39.897 tỷ đồng.\n"
+
+
+LEGACY = SHARED / "corpus-legacy"
+
+
+@pytest.mark.skipif(not (LEGACY / "files").is_dir(), reason="shared/corpus-legacy not beside the checkout")
+def test_tcvn3_pdf_agrees_with_its_transcript(tmp_path):
+    from pipeline.cli import main
+
+    name = "2007-1AF57_02-2007"
+    for kind, src in (("pdf", LEGACY / "files" / f"{name}.pdf"), ("txt", LEGACY / "transcripts" / f"{name}.txt")):
+        assert main(["extract", str(src), "-o", str(tmp_path / kind), "--no-progress"]) == 0
+    a = Counter((r["kind"], r["value"]) for r in rows(tmp_path / "txt"))
+    b = Counter((r["kind"], r["value"]) for r in rows(tmp_path / "pdf"))
+    both = sum((a & b).values())
+    assert both / sum(a.values()) >= 0.95 and both / sum(b.values()) >= 0.95
+    text = (tmp_path / "pdf" / "text" / f"{name}.txt").read_text(encoding="utf-8")
+    assert text.startswith("BÁO CÁO VỀ TÌNH HÌNH SẢN XUẤT KINH DOANH NGÀNH CÔNG\nNGHIỆP THÁNG 02")  # .VnTimeH
+    assert "Tháng 02 năm 2007 giá trị sản xuất công nghiệp (GTSXCN) ước đạt 39.897 tỷ đồng" in text
