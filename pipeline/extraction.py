@@ -26,6 +26,7 @@ SPELLED = regex.compile(r"[ \t]*\(([\p{Ll} ]+)\)")  # "01 (một) hội nghị":
 # what an amount is counted per: one or more "/noun" ("/hội viên/năm", "/cháu/tháng"); a listed per-unit
 # word (money.toml) is taken alone, another noun with at most one more word
 PER_ONE = r"(?:(?:%s)(?![\p{L}])|\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?)"
+WORDS_BEFORE = regex.compile(r"((?:[\p{L}\p{M}]+[ \t\u00a0]+){1,3})$")  # up to three words ending at a number
 CLAUSE_START = regex.compile(r"[.;:(\n\t•+\-–]|,|(?<![\p{L}])(?i:trong đó|gồm|bao gồm)(?![\p{L}])")
 SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
 
@@ -241,21 +242,20 @@ class Extractor:
         lead = text[max(0, s - 2):s].rstrip(" \t")
         if lead.endswith(("“", "\"")) and regex.match(r"[0-9.,]+[ \t]+[\p{L}\p{M} ]{1,25}[”\"]", text[s:s + 40]):
             return True  # “3 sạch”, "5 không": a slogan
+        if self.name_head_before(text, s):
+            return True
         lo = max(0, s - 50)
-        m = regex.search(r"((?:[\p{L}\p{M}]+[ \t\u00a0]+){1,3})$", text[lo:s])
+        m = WORDS_BEFORE.search(text[lo:s])
         if not m:
             return False
         words = m.group(1).split()
-        for k in range(len(words)):
-            if words[k][0].isupper() and tuple(w.lower() for w in words[k:]) in self.name_heads:
-                return True
         if words[-1][0].isupper() and not (len(words[-1]) > 1 and words[-1].isupper()):  # (not an acronym)
             prev = text[lo:lo + m.start(1) + len(" ".join(words[:-1]))].rstrip(" \t\u00a0")
-            return bool(prev) and prev[-1] not in ".:;!?(-–•+*\n\t“\"]"
+            return bool(prev) and prev[-1] not in ".:;!?(-–•+*\n\t“\"]¹²³⁴⁵⁶⁷⁸⁹⁰"  # a footnote mark opens its note
         return False
 
     def name_head_before(self, text: str, s: int) -> bool:
-        m = regex.search(r"((?:[\p{L}\p{M}]+[ \t\u00a0]+){1,3})$", text[max(0, s - 50):s])
+        m = WORDS_BEFORE.search(text[max(0, s - 50):s])
         words = m.group(1).split() if m else []
         return any(words[k][0].isupper() and tuple(w.lower() for w in words[k:]) in self.name_heads
                    for k in range(len(words)))
@@ -323,8 +323,7 @@ class Extractor:
         if tuple(words) in self.noun_set or any(tuple(words[:len(n)]) == n for n in self.nouns):
             return True
         seg = _tagger()(" ".join(words))
-        return bool(seg) and seg[0][1] in ("N", "Nc", "Np", "Nu") and all(t not in ("V", "E", "C", "P", "R", "M")
-                                                                         for _, t in seg[:1])
+        return bool(seg) and seg[0][1] in ("N", "Nc", "Np", "Nu")
 
     def _label_unit(self, words: list[str]) -> str:
         """The counted noun of a label: the lexicon's longest phrase, else the segmenter's first word(s)."""
