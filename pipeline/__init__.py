@@ -1,7 +1,7 @@
 """vnreport: Vietnamese administrative reports → a checked indicator table.
 
 Stages: ingest (file → text + blocks) → segment (heading tree) → extract (rules from patterns/) →
-normalise → export. ``extract(paths)`` returns the indicator table as a pandas DataFrame.
+normalise → outputs (tables, review pages, spaCy docs) → summary. ``extract(paths)`` returns the indicator table as a pandas DataFrame.
 """
 __version__ = "0.1.0"
 

@@ -69,7 +69,7 @@ def cmd_extract(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .export import write_all, write_text
+    from .outputs import write_all, write_text
     from .run import collect, run
 
     err = Console(stderr=True)

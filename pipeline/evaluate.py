@@ -235,7 +235,7 @@ def _cell(s) -> str:
 
 
 def write_reports(outdir: Path, figures: dict, errors: list[dict]) -> None:
-    from .export import atomic_write, write_text
+    from .outputs import atomic_write, write_text
 
     def w(tmp):
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:

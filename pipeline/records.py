@@ -1,4 +1,4 @@
-"""Plain typed records passed between the stages (ingest → segment → extract → normalise → export)."""
+"""Plain typed records passed between the stages (ingest → segment → extract → normalise → outputs)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -84,6 +84,7 @@ INDICATOR_COLUMNS = [
     "section_path", "section_title", "origin", "text", "context", "char_start", "char_end",
     "page", "table", "row", "col",
 ]
+EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note"]  # added after the first contract, kept at the end
 SECTION_COLUMNS = ["doc_id", "section_path", "level", "label", "title", "char_start", "char_end", "page"]
 DOCUMENT_COLUMNS = ["doc_id", "source_file", "format", "status", "error", "pages", "chars", "indicators",
                     "seconds"]

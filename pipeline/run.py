@@ -116,8 +116,7 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
 
 def extract(paths):
     """Python API: the indicator table of ``paths`` (files and/or folders) as a DataFrame."""
-    from .export import EXTRA_INDICATOR_COLUMNS
-    from .records import INDICATOR_COLUMNS
+    from .records import EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS
     import pandas as pd
 
     if isinstance(paths, (str, Path)):

@@ -135,7 +135,7 @@ def test_xlsx_sheets_types_and_layout(run_folder):
 
 def test_outputs_are_atomic(tmp_path, monkeypatch):
     """A crash while writing leaves the previous table, never half a file."""
-    from pipeline import export
+    from pipeline.outputs import files as export
 
     out = tmp_path / "o"
     out.mkdir()

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SHARED
 
-from pipeline import pdf as pdfmod
+from pipeline.ingest import pdf as pdfmod
 from pipeline.ingest import ingest
 
 EXTRA = SHARED / "corpus-extra"

@@ -680,7 +680,7 @@ def _margins(pages: list[list[Line]], widths: list[float]) -> dict[int, tuple[fl
 
 
 def _assemble(pages: list[list[Line]], widths: list[float], TextBuilder):
-    from .records import Block
+    from ..records import Block
 
     tb = TextBuilder()
     marks: dict[str, int] = {}
@@ -756,7 +756,7 @@ def _starts_new(prev: Line, ln: Line, text: str, pmargins: tuple, margins: tuple
     """Whether ``ln`` opens a new paragraph after ``prev`` (first-line indent, short last line, bullets,
     headings, a gap). A line that fills the measure goes on into the next one, even where it ends in ":"
     or the next opens with "- " ("giai đoạn 2021" | "- 2025"); a wrapped centred line goes on centred."""
-    from .segment import parse_heading
+    from ..segment import parse_heading
 
     (pleft, pright), (left, right) = pmargins, margins
     measure = max(pright - pleft, 1)

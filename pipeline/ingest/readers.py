@@ -9,7 +9,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .records import Block, Document
+from ..records import Block, Document
 
 SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf"}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -1,4 +1,4 @@
-"""Export: indicator, section and document rows → the contract's files, each written atomically.
+"""Files: indicator, section and document rows → the contract's files, each written atomically.
 
 A file is written to a temporary name in OUTDIR and renamed into place, so a crash never leaves a
 half-written table behind (os.replace is atomic on one file system).
@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .records import DOCUMENT_COLUMNS, INDICATOR_COLUMNS, SECTION_COLUMNS
-
-EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note"]  # added after the first contract, kept at the end
+from ..records import DOCUMENT_COLUMNS, EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS, SECTION_COLUMNS
 
 
 def atomic_write(path: Path, write) -> None:
