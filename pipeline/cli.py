@@ -1,4 +1,5 @@
-"""Command line: ``vnreport extract INPUT... -o OUTDIR``.
+"""Command line: ``vnreport extract INPUT... -o OUTDIR`` (review pages, ``--spacy``), ``vnreport apply OUTDIR
+DECISIONS.csv``, ``vnreport summary OUTDIR --template T``, ``vnreport template T``, ``vnreport eval``.
 
 Exit status: 0 every document processed; 1 some document failed (outputs still written); 2 usage error.
 """
@@ -27,6 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--outdir", required=True, help="folder for the output tables")
     e.add_argument("--debug", action="store_true", help="show a traceback when a document fails")
     e.add_argument("--no-progress", action="store_true", help="no progress bar")
+    e.add_argument("--spacy", action="store_true", help="also write docs.spacy (a spaCy DocBin)")
+    a = sub.add_parser("apply", help="merge the analyst's decisions.csv (from the review pages) into OUTDIR")
+    a.add_argument("outdir", metavar="OUTDIR", help="an extract OUTDIR")
+    a.add_argument("decisions", metavar="DECISIONS.csv", help="id,decision,value,note (decision ok/wrong/fix)")
+    s_ = sub.add_parser("summary", help="the province summary of OUTDIR on the province's template outline")
+    s_.add_argument("outdir", metavar="OUTDIR", help="an extract OUTDIR")
+    s_.add_argument("--template", required=True, metavar="TEMPLATE", help="the province's outline report")
+    s_.add_argument("-o", "--dest", metavar="DIR", help="where mapping.csv and summary.xlsx go (default OUTDIR)")
+    t = sub.add_parser("template", help="print the template's outline as the summary uses it")
+    t.add_argument("template", metavar="TEMPLATE", help="the province's outline report (txt, md, docx, pdf)")
     v = sub.add_parser("eval", help="score an indicator table against gold annotations")
     v.add_argument("gold", metavar="GOLD_DIR", help="folder of <doc_id>.jsonl gold files")
     v.add_argument("pred", metavar="OUTDIR_OR_CSV", help="an extract OUTDIR or its indicators.csv")
@@ -70,6 +81,7 @@ def cmd_extract(args) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .outputs import write_all, write_text
+    from .outputs.review import write_review
     from .run import collect, run
 
     err = Console(stderr=True)
@@ -101,7 +113,12 @@ def cmd_extract(args) -> int:
     text_dir = outdir / "text"
     for doc_id, text in res.texts.items():
         write_text(text_dir / f"{doc_id}.txt", text)
-    write_all(outdir, res.indicators, res.sections, res.documents)
+    tables = write_all(outdir, res.indicators, res.sections, res.documents)
+    write_review(outdir, tables["indicators"], tables["sections"], tables["documents"], res.texts)
+    if args.spacy:
+        from .outputs.spacy_docs import write_docbin
+
+        write_docbin(outdir / "docs.spacy", res.texts, tables["indicators"], tables["sections"])
     status = Counter(d["status"] for d in res.documents)
     kinds = Counter(r["kind"] for r in res.indicators)
     out = Console()
@@ -109,17 +126,54 @@ def cmd_extract(args) -> int:
               f"{status.get('skipped', 0)} skipped")
     out.print(f"indicators: {len(res.indicators)}" + (" (" + ", ".join(
         f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")" if kinds else ""))
-    out.print(f"outputs: {outdir}/indicators.csv, indicators.xlsx, sections.csv, documents.csv, text/")
+    out.print(f"outputs: {outdir}/indicators.csv, indicators.xlsx, sections.csv, documents.csv, text/, "
+              f"review/index.html" + (", docs.spacy" if args.spacy else ""))
     return 1 if res.failed else 0
+
+
+def cmd_apply(args) -> int:
+    from .outputs.decisions import DecisionError, apply
+
+    try:
+        counts = apply(Path(args.outdir), Path(args.decisions))
+    except DecisionError as e:
+        print(f"vnreport: error: {e}", file=sys.stderr)
+        return 2
+    print("applied: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from .summary import SummaryError, summarise
+
+    try:
+        written = summarise(Path(args.outdir), Path(args.template), Path(args.dest) if args.dest else None)
+    except SummaryError as e:
+        print(f"vnreport: error: {e}", file=sys.stderr)
+        return 2
+    for line in written.lines():
+        print(line)
+    return 0
+
+
+def cmd_template(args) -> int:
+    from .summary import SummaryError, outline_text
+
+    try:
+        print(outline_text(Path(args.template)))
+    except SummaryError as e:
+        print(f"vnreport: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "apply": cmd_apply, "summary": cmd_summary,
+            "template": cmd_template}
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "extract":
-        return cmd_extract(args)
-    if args.command == "eval":
-        return cmd_eval(args)
-    return 2
+    return COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":
