@@ -521,6 +521,11 @@ class Extractor:
                 c.fields["ref_date"] = groups[c.fields["group"]]
         return out
 
+    def values(self, text: str) -> list[Cand]:
+        """The resolved values of a short free text (a report title): no tables, no sections."""
+        self._text = self._orig = text
+        return self.resolve(list(self.proposals(text)))
+
     # ------------------------------------------------------------------ document
     def run(self, doc: Document, outline: Outline, orig: str | None = None, back: list[int] | None = None
             ) -> list[Indicator]:

@@ -71,6 +71,14 @@ def expand(src: str, pieces: dict[str, str], depth: int = 0) -> str:
     return PLACEHOLDER.sub(sub, src)
 
 
+@lru_cache(maxsize=16)
+def table(name: str, path: str | None = None) -> dict:
+    """One patterns file as plain data (``patterns/<name>.toml``), for stages that read language data but no
+    rules (the letterhead words of ``metadata.toml``)."""
+    folder = Path(path) if path else patterns_dir()
+    return tomllib.loads((folder / f"{name}.toml").read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=4)
 def load(path: str | None = None) -> Grammar:
     folder = Path(path) if path else patterns_dir()

@@ -87,4 +87,4 @@ INDICATOR_COLUMNS = [
 EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note"]  # added after the first contract, kept at the end
 SECTION_COLUMNS = ["doc_id", "section_path", "level", "label", "title", "char_start", "char_end", "page"]
 DOCUMENT_COLUMNS = ["doc_id", "source_file", "format", "status", "error", "pages", "chars", "indicators",
-                    "seconds"]
+                    "seconds", "title", "issuer", "number", "issued", "period", "sha256"]

@@ -5,6 +5,7 @@ One document's failure is recorded and the batch goes on; nothing already extrac
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 import traceback
 from collections import Counter
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from .extraction import Extractor
 from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks
+from .metadata import Letterhead
 from .records import Document
 from .segment import segment
 
@@ -63,7 +65,7 @@ def collect(inputs: list[str | Path], exclude: Path | None = None) -> list[Input
     return out
 
 
-def process(doc: Document, extractor: Extractor) -> tuple[list, list]:
+def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None = None) -> tuple[list, list, dict]:
     ntext, back = nfc_view(doc.text)
     view = doc
     if back:  # decomposed diacritics in a text file: read an NFC copy, report offsets into the original
@@ -74,19 +76,24 @@ def process(doc: Document, extractor: Extractor) -> tuple[list, list]:
     sections = [{"doc_id": doc.doc_id, "section_path": s.path, "level": s.level, "label": s.label,
                  "title": s.title, "char_start": o(s.start), "char_end": o(s.end), "page": s.page}
                 for s in outline.sections]
-    return rows, sections
+    letterhead = letterhead or Letterhead(doc_types=list(extractor.g.doc_types))
+    first = outline.sections[0].start if outline.sections else None
+    meta = letterhead.read(view.text, first, extractor.values)
+    return rows, sections, meta
 
 
 def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None,
         exclude: Path | None = None) -> Result:
     extractor = extractor or Extractor()
+    letterhead = Letterhead(doc_types=list(extractor.g.doc_types))
     res = Result()
     items = collect(inputs, exclude)
     for item in items:
         t0 = time.perf_counter()
         ext = item.path.suffix.lower()
         row = {"doc_id": item.doc_id, "source_file": item.source_file, "format": SUPPORTED.get(ext, ext.lstrip(".")),
-               "status": "ok", "error": "", "pages": None, "chars": None, "indicators": 0, "seconds": 0.0}
+               "status": "ok", "error": "", "pages": None, "chars": None, "indicators": 0, "seconds": 0.0,
+               "title": "", "issuer": "", "number": "", "issued": "", "period": "", "sha256": ""}
         if progress:
             progress(item)
         if ext not in SUPPORTED:
@@ -95,8 +102,11 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
             try:
                 if not item.path.exists():
                     raise IngestError("file not found")
+                with open(item.path, "rb") as f:
+                    row["sha256"] = hashlib.file_digest(f, "sha256").hexdigest()
                 doc = ingest(item.path, item.doc_id, item.source_file)
-                rows, sections = process(doc, extractor)
+                rows, sections, meta = process(doc, extractor, letterhead)
+                row.update(meta)
                 res.indicators.extend(dataclasses.asdict(r) for r in rows)
                 res.sections.extend(sections)
                 res.texts[item.doc_id] = doc.text
