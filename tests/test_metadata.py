@@ -15,7 +15,7 @@ from pipeline.ingest import read_text_blocks
 from pipeline.metadata import Letterhead
 from pipeline.segment import segment
 
-EXAMPLES = table("metadata")["example"]
+EXAMPLES = table("metadata")["letterhead_example"]
 SHARED = ROOT.parent / "shared" / "corpus-extra"
 REGISTERS = ROOT / "tests" / "data" / "registers"
 FIELDS = ("title", "issuer", "number", "issued", "period")
