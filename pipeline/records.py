@@ -77,6 +77,9 @@ class Indicator:
     total: str = ""  # "yes" on a table row whose label is a total (Tổng cộng, Tổng số, Cộng, Toàn tỉnh)
     note: str = ""  # a flag in plain words for the analyst ("ambiguous separators")
     id: str = ""  # "<doc_id>:<n>", n in text order within the document
+    review: str = ""  # the analyst's decision merged by `vnreport apply`: ok | wrong | fixed
+    value_extracted: object = ""  # the extracted value, kept when the analyst fixed `value`
+    review_note: str = ""  # the analyst's note from decisions.csv
 
 
 INDICATOR_COLUMNS = [
@@ -84,7 +87,8 @@ INDICATOR_COLUMNS = [
     "section_path", "section_title", "origin", "text", "context", "char_start", "char_end",
     "page", "table", "row", "col",
 ]
-EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note"]  # added after the first contract, kept at the end
+# added after the first contract, kept at the end; review and value_extracted are filled by `vnreport apply`
+EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note", "review", "value_extracted", "review_note"]
 SECTION_COLUMNS = ["doc_id", "section_path", "level", "label", "title", "char_start", "char_end", "page"]
 DOCUMENT_COLUMNS = ["doc_id", "source_file", "format", "status", "error", "pages", "chars", "indicators",
                     "seconds", "title", "issuer", "number", "issued", "period", "sha256"]

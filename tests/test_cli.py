@@ -184,3 +184,13 @@ def test_runs_without_network(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "5 ok, 0 failed" in r.stdout
+
+
+def test_outputs_have_normal_permissions(run_folder):
+    import os
+
+    _, out = run_folder(CORPUS / "txt")
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("indicators.csv", "indicators.xlsx", "documents.csv", "sections.csv"):
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
