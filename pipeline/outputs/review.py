@@ -1,5 +1,431 @@
-"""Review pages (being written: see issue 7)."""
+"""Review pages: ``OUTDIR/review/index.html`` and one self-contained ``review/<doc_id>.html`` per document.
+
+The page's HTML, CSS and JavaScript are real files in ``review_assets/`` (``document.html``, ``index.html``,
+``review.css``, ``review.js``). Python only fills the templates (a minimal ``{{name}}`` placeholder syntax, see
+:func:`render`), builds the document text with its ``<mark>`` highlights (:func:`highlight`) and embeds the rows as
+JSON; CSS and JavaScript are inlined, so a written page makes no request at all (its Content-Security-Policy says
+so too).
+
+Decisions live in the browser's localStorage under :func:`storage_key`: ``vnreport.review/<doc_id>/<sig>``, where
+``sig`` is a hash of the document text and of its rows as extracted (id, offsets, kind, extracted value). A new run
+that extracts the same rows from the same text keeps the analyst's decisions; a run whose text or rows differ
+gets a fresh key, so stale decisions are never applied silently (the page says that older ones exist).
+Review states already merged by ``vnreport apply`` (column ``review``) are the pages' initial state, the
+browser's decisions are layered on top.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+
+from .files import write_text
+
+ASSETS = Path(__file__).with_name("review_assets")
+KINDS = ["count", "money", "percent", "ratio", "date", "period", "doc_ref"]
+KIND_LABELS = {"count": "count", "money": "money", "percent": "percent", "ratio": "ratio", "date": "date",
+               "period": "period", "doc_ref": "doc ref"}
+LAZY_ROWS = 2000  # above this many rows the side table renders only the rows in view (virtual scrolling)
+GENERATOR = "vnreport review"  # <meta name="generator">: marks the pages this module may replace or remove
+
+# The row fields a page needs, in the order they are embedded (a list of column names plus one array per row).
+ROW_FIELDS = ["id", "kind", "value", "unit", "qualifier", "doc_type", "ref_date", "section_path", "section_title",
+              "origin", "text", "context", "char_start", "char_end", "page", "table", "row", "col", "per",
+              "total", "note", "review", "value_extracted"]
+SECTION_FIELDS = ["section_path", "level", "label", "title", "char_start"]
 
 
-def write_review(outdir, indicators, sections, documents, texts) -> None:
-    return None
+# ---------------------------------------------------------------- templates
+
+_TOKEN = re.compile(r"\{\{(\{?)\s*([#^/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}")
+
+
+def _parse(tpl: str):
+    """Template → tree of ("text", s) | ("var", name, raw) | ("section", name, inverted, children)."""
+    root: list = []
+    stack = [("", root)]
+    pos = 0
+    for m in _TOKEN.finditer(tpl):
+        if m.start() > pos:
+            stack[-1][1].append(("text", tpl[pos:m.start()]))
+        raw, sigil, name = m.group(1) == "{", m.group(2), m.group(3)
+        if sigil in "#^" and sigil:
+            node = ("section", name, sigil == "^", [])
+            stack[-1][1].append(node)
+            stack.append((name, node[3]))
+        elif sigil == "/":
+            if stack[-1][0] != name:
+                raise ValueError(f"template: {{{{/{name}}}}} closes {stack[-1][0] or 'nothing'}")
+            stack.pop()
+        else:
+            stack[-1][1].append(("var", name, raw))
+        pos = m.end()
+    if len(stack) != 1:
+        raise ValueError(f"template: {{{{#{stack[-1][0]}}}}} is not closed")
+    root.append(("text", tpl[pos:]))
+    return root
+
+
+def _lookup(name: str, scopes: list):
+    for scope in reversed(scopes):
+        if isinstance(scope, dict) and name in scope:
+            return scope[name]
+    raise KeyError(f"template: no value for {{{{{name}}}}}")
+
+
+def _emit(nodes, scopes, out: list) -> None:
+    for node in nodes:
+        if node[0] == "text":
+            out.append(node[1])
+        elif node[0] == "var":
+            v = _lookup(node[1], scopes)
+            v = "" if v is None else str(v)
+            out.append(v if node[2] else html.escape(v, quote=True))
+        else:
+            v = _lookup(node[1], scopes)
+            if node[2]:
+                if not v:
+                    _emit(node[3], scopes, out)
+            elif isinstance(v, (list, tuple)):
+                for item in v:
+                    _emit(node[3], scopes + [item], out)
+            elif isinstance(v, dict):
+                _emit(node[3], scopes + [v], out)
+            elif v:
+                _emit(node[3], scopes, out)
+
+
+def render(tpl: str, ctx: dict) -> str:
+    """Fill a template in one pass (inserted values are never read as template text).
+
+    ``{{name}}`` the HTML-escaped value; ``{{{name}}}`` the value as is (inlined CSS/JS, the highlighted text,
+    JSON); ``{{#name}}…{{/name}}`` repeats for each item of a list (an item's keys shadow the outer ones) or shows
+    when the value is true; ``{{^name}}…{{/name}}`` shows when it is empty or false.
+    """
+    out: list[str] = []
+    _emit(_parse(tpl), [ctx], out)
+    return "".join(out)
+
+
+def asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def _inline_checked(code: str, tag: str) -> str:
+    if re.search(rf"</{tag}", code, re.I):
+        raise ValueError(f"review asset must not contain </{tag}")
+    return code
+
+
+def script_json(obj) -> str:
+    """JSON for a ``<script type="application/json">``: ``<``, ``>`` and ``&`` escaped so no text closes it."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# ---------------------------------------------------------------- highlighting
+
+def _escape_text(s: str) -> str:
+    # CR is kept as a character reference: the HTML parser would fold CR LF into LF and the marks' text would
+    # no longer equal the rows' text.
+    return html.escape(s, quote=False).replace("\r", "&#13;")
+
+
+def _open_tag(span) -> str:
+    tag, attrs = span[3], span[4]
+    return "<" + tag + "".join(f' {k}="{html.escape(str(v), quote=True)}"' for k, v in attrs) + ">"
+
+
+def highlight(text: str, spans, headings=()) -> str:
+    """The text as HTML with one ``<mark data-id data-kind>`` per value (and ``<span class="hd">`` per heading).
+
+    ``spans``: (start, end, id, kind) in character offsets of ``text``; ``headings``: (start, end, index).
+    Offsets are clipped to the text; an empty or out-of-range span still gets an (empty) mark, so every id has at
+    least one ``mark[data-id]``. Nested spans become nested elements; spans that cross are split, each piece a
+    ``mark`` with the same ``data-id`` (in document order, so the pieces' text joined is the span's text).
+    """
+    n = len(text)
+    items = []  # (start, end, order, tag, attrs)
+    for order, (start, end, hid) in enumerate(headings):
+        s, e = _clip(start, end, n)
+        if e > s:
+            items.append((s, e, order, "span", (("class", "hd"), ("id", f"sec-{hid}"), ("data-sec", hid))))
+    base = len(items)
+    for order, (start, end, vid, kind) in enumerate(spans):
+        s, e = _clip(start, end, n)
+        items.append((s, e, base + order, "mark", (("data-id", vid), ("data-kind", kind))))
+    # outer first: earlier start, then longer, then headings before marks, then input order
+    items.sort(key=lambda it: (it[0], -it[1], it[3] != "span", it[2]))
+    points = sorted({0, n} | {it[0] for it in items} | {it[1] for it in items})
+    out: list[str] = []
+    stack: list = []
+    k = 0
+    for i, p in enumerate(points):
+        # close what ends here; whatever sits above a closing element is closed and re-opened after it
+        low = next((j for j, it in enumerate(stack) if it[1] <= p), None)
+        if low is not None:
+            reopen = [it for it in stack[low:] if it[1] > p]
+            for it in reversed(stack[low:]):
+                out.append(f"</{it[3]}>")
+            del stack[low:]
+            for it in reopen:
+                out.append(_open_tag(it))
+                stack.append(it)
+        while k < len(items) and items[k][0] == p:
+            it = items[k]
+            k += 1
+            out.append(_open_tag(it))
+            if it[1] == p:  # empty span: an empty element, so the id is not lost
+                out.append(f"</{it[3]}>")
+            else:
+                stack.append(it)
+        if i + 1 < len(points):
+            out.append(_escape_text(text[p:points[i + 1]]))
+    for it in reversed(stack):  # pragma: no cover - every span ends at a point ≤ n
+        out.append(f"</{it[3]}>")
+    return "".join(out)
+
+
+def _clip(start, end, n: int) -> tuple[int, int]:
+    s = min(max(_int(start, 0), 0), n)
+    e = min(max(_int(end, s), s), n)
+    return s, e
+
+
+def _int(v, default: int) -> int:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def heading_end(text: str, start: int, title: str, limit: int | None = None) -> int:
+    """End of a heading that starts at ``start``: its line, or the next lines while they hold the title."""
+    limit = len(text) if limit is None else min(limit, len(text))
+    want = _words(title)
+    end = text.find("\n", start)
+    end = limit if end < 0 or end > limit else end
+    first = end
+    for _ in range(6):
+        if not want or want in _words(text[start:end]):
+            return end
+        nxt = end
+        while nxt < limit and text[nxt] in "\r\n \t":
+            nxt += 1
+        if nxt >= limit:
+            break
+        e2 = text.find("\n", nxt)
+        end = limit if e2 < 0 or e2 > limit else e2
+    return first
+
+
+def _words(s: str) -> str:
+    return " ".join(re.sub(r"[#*_]+", " ", s).split()).casefold()
+
+
+# ---------------------------------------------------------------- data
+
+def _s(v) -> str:
+    """A cell as a string, as the CSV shows it (empty when missing)."""
+    if v is None or v is pd.NA:
+        return ""
+    if isinstance(v, float):
+        if pd.isna(v):
+            return ""
+    return str(v)
+
+
+def _records(df: pd.DataFrame | None) -> list[dict]:
+    if df is None or df.empty:
+        return []
+    cols = list(df.columns)
+    return [{c: _s(v) for c, v in zip(cols, rec)} for rec in df.itertuples(index=False, name=None)]
+
+
+def _id_number(rid: str) -> int:
+    tail = rid.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def storage_key(doc_id: str, text: str, rows: list[dict]) -> str:
+    h = hashlib.sha256(text.encode("utf-8"))
+    for r in rows:
+        original = r.get("value_extracted") or r.get("value", "")
+        h.update("\x1f".join([r.get("id", ""), r.get("char_start", ""), r.get("char_end", ""), r.get("kind", ""),
+                              original]).encode("utf-8") + b"\x1e")
+    return f"vnreport.review/{doc_id}/{h.hexdigest()[:16]}"
+
+
+def page_name(doc_id: str) -> str:
+    return f"{doc_id}.html"
+
+
+def page_href(doc_id: str) -> str:
+    return quote(page_name(doc_id), safe="")
+
+
+def _applied(rows: list[dict]) -> dict:
+    """Decisions already merged into the tables: id → [decision, value]."""
+    out = {}
+    for r in rows:
+        state = r.get("review", "")
+        if state in ("ok", "wrong"):
+            out[r["id"]] = [state, ""]
+        elif state == "fixed":
+            out[r["id"]] = ["fix", r.get("value", "")]
+    return out
+
+
+def _kind_counts(rows: list[dict]) -> list[dict]:
+    counts = {k: 0 for k in KINDS}
+    for r in rows:
+        counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    return [{"kind": k, "label": KIND_LABELS.get(k, k), "n": n, "none": n == 0} for k, n in counts.items()]
+
+
+def _doc_meta(doc: dict) -> dict:
+    title = doc.get("title", "")
+    issuer = doc.get("issuer", "")
+    return {
+        "doc_id": doc.get("doc_id", ""), "source_file": doc.get("source_file", ""), "format": doc.get("format", ""),
+        "status": doc.get("status", ""), "error": doc.get("error", ""), "pages": doc.get("pages", ""),
+        "chars": doc.get("chars", ""), "title": title, "issuer": issuer, "number": doc.get("number", ""),
+        "issued": doc.get("issued", ""), "period": doc.get("period", ""),
+    }
+
+
+def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) -> tuple[str, str]:
+    """(HTML of the document's review page, its localStorage key)."""
+    doc_id = doc["doc_id"]
+    rows = sorted(rows, key=lambda r: (_id_number(r.get("id", "")), _int(r.get("char_start"), 0)))
+    spans = [(r.get("char_start"), r.get("char_end"), r.get("id", ""), r.get("kind", "")) for r in rows]
+    sections = sorted(sections, key=lambda s: _int(s.get("char_start"), 0))
+    heads = []
+    for i, s in enumerate(sections):
+        start = _int(s.get("char_start"), -1)
+        if 0 <= start < len(text):
+            heads.append((start, heading_end(text, start, s.get("title", ""), _int(s.get("char_end"), None)), i))
+    key = storage_key(doc_id, text, rows)
+    meta = _doc_meta(doc)
+    lazy = len(rows) > LAZY_ROWS
+    data = {
+        "doc_id": doc_id, "key": key, "lazy_rows": LAZY_ROWS, "index": "index.html",
+        "fields": ROW_FIELDS, "rows": [[r.get(f, "") for f in ROW_FIELDS] for r in rows],
+        "section_fields": SECTION_FIELDS, "sections": [[s.get(f, "") for f in SECTION_FIELDS] for s in sections],
+    }
+    ctx = {
+        **meta,
+        "heading": meta["title"] or doc_id,
+        "has_title": bool(meta["title"]),
+        "total": len(rows),
+        "kinds": _kind_counts(rows),
+        "rows": [] if lazy else [{"id": r["id"], "n": _id_number(r["id"]), "kind": r["kind"],
+                                  "value": r.get("value", ""), "unit": r.get("unit", ""), "text": r.get("text", "")}
+                                 for r in rows],
+        "text_html": highlight(text, spans, heads),
+        "data": script_json(data),
+        "css": _inline_checked(asset("review.css"), "style"),
+        "js": _inline_checked(asset("review.js"), "script"),
+        "generator": GENERATOR,
+    }
+    return render(asset("document.html"), ctx), key
+
+
+def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:
+    items, data = [], []
+    total = 0
+    for d in docs:
+        doc_id = d.get("doc_id", "")
+        rows = rows_by_doc.get(doc_id, [])
+        has_page = doc_id in keys
+        total += len(rows)
+        kinds = [k for k in _kind_counts(rows) if k["n"]]
+        items.append({**_doc_meta(d), "href": page_href(doc_id), "has_page": has_page, "n": len(rows),
+                      "kinds": kinds, "not_ok": d.get("status") not in ("ok", "")})
+        if has_page:
+            data.append({"doc_id": doc_id, "key": keys[doc_id], "total": len(rows), "href": page_href(doc_id),
+                         "ids": [r["id"] for r in rows], "applied": _applied(rows)})
+    status = {}
+    for d in docs:
+        status[d.get("status", "")] = status.get(d.get("status", ""), 0) + 1
+    ctx = {
+        "docs": items,
+        "n_docs": len(docs), "n_ok": status.get("ok", 0), "n_failed": status.get("failed", 0),
+        "n_skipped": status.get("skipped", 0), "total": total,
+        "kinds": _kind_counts([r for rows in rows_by_doc.values() for r in rows]),
+        "data": script_json({"docs": data}),
+        "css": _inline_checked(asset("review.css"), "style"),
+        "js": _inline_checked(asset("review.js"), "script"),
+        "generator": GENERATOR,
+    }
+    return render(asset("index.html"), ctx)
+
+
+# ---------------------------------------------------------------- writing
+
+def write_review(outdir: Path, indicators: pd.DataFrame, sections: pd.DataFrame, documents: pd.DataFrame,
+                 texts: dict[str, str]) -> None:
+    """Write ``review/index.html`` and ``review/<doc_id>.html`` for every document with status ok."""
+    outdir = Path(outdir)
+    review = outdir / "review"
+    rows_by_doc: dict[str, list[dict]] = {}
+    for r in _records(indicators):
+        rows_by_doc.setdefault(r.get("doc_id", ""), []).append(r)
+    secs_by_doc: dict[str, list[dict]] = {}
+    for s in _records(sections):
+        secs_by_doc.setdefault(s.get("doc_id", ""), []).append(s)
+    docs = _records(documents)
+    keys: dict[str, str] = {}
+    written = set()
+    for d in docs:
+        doc_id = d.get("doc_id", "")
+        if d.get("status") != "ok" or not doc_id:
+            continue
+        page, keys[doc_id] = document_page(d, texts.get(doc_id, ""), rows_by_doc.get(doc_id, []),
+                                           secs_by_doc.get(doc_id, []))
+        write_text(review / page_name(doc_id), page)
+        written.add(page_name(doc_id))
+    write_text(review / "index.html", index_page(docs, rows_by_doc, keys))
+    _remove_stale(review, written | {"index.html"})
+
+
+def _remove_stale(review: Path, keep: set[str]) -> None:
+    """Pages of documents no longer in the run (only files this module wrote: they carry its generator meta)."""
+    marker = f'<meta name="generator" content="{GENERATOR}">'
+    for p in review.glob("*.html"):
+        if p.name in keep:
+            continue
+        try:
+            with open(p, encoding="utf-8", errors="replace") as f:
+                head = f.read(2000)
+        except OSError:
+            continue
+        if marker in head:
+            p.unlink(missing_ok=True)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table of OUTDIR as strings (UTF-8 with BOM; empty cells stay empty)."""
+    if not path.exists():
+        return pd.DataFrame()
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
+
+
+def write_review_from_outdir(outdir: Path) -> None:
+    """Rewrite the review pages from OUTDIR's tables and texts (``vnreport apply`` calls this after merging)."""
+    outdir = Path(outdir)
+    indicators = read_table(outdir / "indicators.csv")
+    sections = read_table(outdir / "sections.csv")
+    documents = read_table(outdir / "documents.csv")
+    texts = {}
+    for d in _records(documents):
+        p = outdir / "text" / f"{d.get('doc_id', '')}.txt"
+        if d.get("status") == "ok" and p.exists():
+            with open(p, encoding="utf-8", newline="") as f:
+                texts[d["doc_id"]] = f.read()
+    write_review(outdir, indicators, sections, documents, texts)

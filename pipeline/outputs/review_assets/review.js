@@ -1,0 +1,844 @@
+/* vnreport review pages (inlined into review/index.html and every review/<doc_id>.html).
+ *
+ * Decisions are kept in localStorage under the key the page carries (data.key, "vnreport.review/<doc_id>/<sig>":
+ * sig hashes the document text and its rows as extracted, so decisions made on another run whose text or rows
+ * differ are never applied to this one). Stored value: {v: 1, doc_id, updated, decisions: {id: {d, v, n}}}
+ * with d "ok" | "wrong" | "fix" | "" ("" = an applied decision cleared here), v the corrected value of a fix,
+ * n a note. Decisions already merged by `vnreport apply` (the rows' `review` column) are the initial state;
+ * the browser's decisions are layered on top. Export: decisions.csv, "id,decision,value,note", UTF-8 with BOM.
+ */
+(function () {
+  'use strict';
+
+  var PREFIX = 'vnreport.review/';
+  var KINDS = ['count', 'money', 'percent', 'ratio', 'date', 'period', 'doc_ref'];
+  var NO_SECTION = '\u0000none';
+
+  // ------------------------------------------------------------ shared helpers
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  // case- and accent-insensitive text for the search (Vietnamese typed without diacritics still matches)
+  function fold(s) {
+    return String(s == null ? '' : s).normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+      .replace(/[đĐ]/g, 'd').toLowerCase();
+  }
+
+  // a number as the page shows it: digits grouped by thin spaces when the whole part is long (862 796 456);
+  // the data, the editor and the export keep the value as it is
+  function pretty(kind, v) {
+    if ((kind === 'count' || kind === 'money') && /^-?\d{5,}(\.\d+)?$/.test(v)) {
+      var m = /^(-?)(\d+)(\.\d+)?$/.exec(v);
+      return m[1] + m[2].replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f') + (m[3] || '');
+    }
+    return v;
+  }
+
+  function idNumber(id) {
+    var m = /:(\d+)$/.exec(id);
+    return m ? parseInt(m[1], 10) : 0;
+  }
+
+  function csvField(s) {
+    s = String(s == null ? '' : s);
+    return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+
+  function toCSV(lines) {
+    var out = ['id,decision,value,note'];
+    lines.forEach(function (l) { out.push(l.map(csvField).join(',')); });
+    return out.join('\n') + '\n';
+  }
+
+  // the export button's download: a Blob link named decisions.csv (UTF-8 with BOM, so Excel reads Vietnamese)
+  function download(text, name) {
+    var blob = new Blob(['\ufeff' + text], { type: 'text/csv;charset=utf-8' });
+    var url = URL.createObjectURL(blob);
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = name || 'decisions.csv';
+    a.hidden = true;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    return blob;
+  }
+
+  function loadDecisions(key) {
+    try {
+      var raw = localStorage.getItem(key);
+      var obj = raw ? JSON.parse(raw) : null;
+      return obj && obj.decisions && typeof obj.decisions === 'object' ? obj.decisions : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function saveDecisions(key, docId, decisions) {
+    try {
+      if (Object.keys(decisions).length) {
+        localStorage.setItem(key, JSON.stringify({
+          v: 1, doc_id: docId, updated: new Date().toISOString(), decisions: decisions
+        }));
+      } else {
+        localStorage.removeItem(key);
+      }
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // keys of this browser that hold decisions on docId from another run (other text or rows)
+  function staleKeys(docId, key) {
+    var out = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k && k !== key && k.indexOf(PREFIX + docId + '/') === 0 && k.slice(PREFIX.length + docId.length + 1).indexOf('/') < 0) {
+          var n = Object.keys(loadDecisions(k)).length;
+          if (n) out.push({ key: k, n: n });
+        }
+      }
+    } catch (e) { /* storage unavailable */ }
+    return out;
+  }
+
+  // the decision in force: the applied one (from the tables) with the browser's on top
+  function effective(local, applied) {
+    var d = null, v = '', n = '';
+    if (applied) { d = applied.d; v = applied.v || ''; }
+    if (local) {
+      if (Object.prototype.hasOwnProperty.call(local, 'd')) { d = local.d || null; v = local.v || ''; }
+      if (local.n) n = local.n;
+    }
+    return { d: d, v: d === 'fix' ? v : '', n: n };
+  }
+
+  function setBar(bar, counts, total) {
+    if (!bar) return;
+    ['ok', 'fix', 'wrong'].forEach(function (k) {
+      var i = bar.querySelector('.' + k);
+      if (i) i.style.width = (total ? 100 * counts[k] / total : 0) + '%';
+    });
+  }
+
+  function progressDetail(c) {
+    var parts = [];
+    if (c.ok) parts.push('✓ ' + c.ok + ' accepted');
+    if (c.fix) parts.push('✎ ' + c.fix + ' fixed');
+    if (c.wrong) parts.push('✗ ' + c.wrong + ' rejected');
+    return parts.join(' · ');
+  }
+
+  function noticeFn() {
+    var box = $('#notice');
+    var timer = 0;
+    return function (html, sticky) {
+      clearTimeout(timer);
+      if (!html) { box.hidden = true; box.innerHTML = ''; return; }
+      box.innerHTML = html;
+      box.hidden = false;
+      if (!sticky) timer = setTimeout(function () { box.hidden = true; }, 6000);
+    };
+  }
+
+  var VALID = {
+    count: [/^-?\d+(\.\d+)?$/, 'a number with "." for decimals: 1000, 1.5'],
+    percent: [/^-?\d+(\.\d+)?$/, 'a number with "." for decimals: 95.5'],
+    money: [/^-?\d+$/, 'whole đồng, digits only: 130700000'],
+    ratio: [/^\d+(\.\d+)?\/\d+(\.\d+)?$/, 'n/d: 68/75'],
+    date: [/^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}-\d{2})$/, 'an ISO date: 2023-09-13, 2023-11, --03-22'],
+    period: [/^[^\s\/]+\/[^\s\/]+$/, 'an ISO interval: 2022-12-01/2023-09-30, 2024-01/2024-06'],
+    doc_ref: [/^\S+$/, 'the number/code without spaces: 132/KH-MTTQ-BTT']
+  };
+
+  function validate(kind, v) {
+    if (!v) return 'Type the corrected value.';
+    var rule = VALID[kind];
+    return rule && !rule[0].test(v) ? 'Expected ' + rule[1] + '.' : '';
+  }
+
+  // ------------------------------------------------------------ document page
+
+  function initDocument() {
+    var t0 = performance.now();
+    var data = JSON.parse($('#review-data').textContent);
+    var notice = noticeFn();
+    var rows = data.rows.map(function (a, i) {
+      var r = {};
+      data.fields.forEach(function (f, j) { r[f] = a[j] == null ? '' : String(a[j]); });
+      r.i = i;
+      r.n = idNumber(r.id);
+      r.orig = r.value_extracted || r.value; // the value as extracted (after apply, value holds a fix)
+      r.hay = fold([r.id, r.value, r.orig, r.unit, r.qualifier, r.per, r.text, r.context, r.doc_type, r.ref_date,
+        r.section_path, r.section_title, r.row, r.col, r.note, r.kind, r.origin].join(' \u0001 '));
+      return r;
+    });
+    var byId = new Map(rows.map(function (r) { return [r.id, r]; }));
+    var applied = {};
+    rows.forEach(function (r) {
+      if (r.review === 'ok' || r.review === 'wrong') applied[r.id] = { d: r.review };
+      else if (r.review === 'fixed') applied[r.id] = { d: 'fix', v: r.value };
+    });
+    var sections = data.sections.map(function (a, i) {
+      var s = {};
+      data.section_fields.forEach(function (f, j) { s[f] = a[j] == null ? '' : String(a[j]); });
+      s.i = i;
+      return s;
+    });
+
+    var marks = new Map();
+    document.querySelectorAll('#text mark[data-id]').forEach(function (m) {
+      var id = m.getAttribute('data-id');
+      var list = marks.get(id);
+      if (!list) marks.set(id, list = []);
+      list.push(m);
+    });
+
+    var key = data.key;
+    var local = loadDecisions(key);
+    var pane = $('#doc-pane');
+    var wrap = $('#table-wrap');
+    var tbody = $('#rows');
+    var detail = $('#detail');
+    var search = $('#q');
+    var sel = { kind: $('#f-kind'), section: $('#f-section'), origin: $('#f-origin'), state: $('#f-state') };
+    var f = { q: '', kind: '', section: '', origin: '', state: '' };
+    var lazy = rows.length > data.lazy_rows;
+    var filtered = rows.slice();
+    var posOf = new Map(rows.map(function (r, i) { return [r.id, i]; }));
+    var trMap = new Map();
+    var selectedId = null;
+    var editing = null;
+    var rowH = 30, theadH = 29;
+    var vStart = -1, vEnd = -1;
+    var OVER = 30, CHUNK = 20;
+
+    function eff(r) { return effective(local[r.id], applied[r.id]); }
+    function shownValue(r) { var e = eff(r); return e.d === 'fix' ? e.v : r.orig; }
+
+    // ---- filters
+
+    KINDS.forEach(function (k) {
+      var n = rows.filter(function (r) { return r.kind === k; }).length;
+      if (!n) return;
+      var o = document.createElement('option');
+      o.value = k;
+      o.textContent = k.replace('_', ' ') + ' (' + n + ')';
+      sel.kind.appendChild(o);
+    });
+    var counts = {};
+    rows.forEach(function (r) {
+      var p = r.section_path;
+      if (!p) { counts[NO_SECTION] = (counts[NO_SECTION] || 0) + 1; return; }
+      var parts = p.split(' > ');
+      for (var j = 1; j <= parts.length; j++) {
+        var q = parts.slice(0, j).join(' > ');
+        counts[q] = (counts[q] || 0) + 1;
+      }
+    });
+    sections.forEach(function (s) {
+      var o = document.createElement('option');
+      var title = s.title.length > 60 ? s.title.slice(0, 58) + '…' : s.title;
+      o.value = s.section_path;
+      o.textContent = '\u00a0\u00a0'.repeat(parseInt(s.level, 10) || 0) + s.label + (title ? ' ' + title : '') +
+        ' (' + (counts[s.section_path] || 0) + ')';
+      o.dataset.sec = s.i;
+      sel.section.appendChild(o);
+    });
+    if (counts[NO_SECTION]) {
+      var o = document.createElement('option');
+      o.value = NO_SECTION;
+      o.textContent = 'Outside the outline (' + counts[NO_SECTION] + ')';
+      sel.section.appendChild(o);
+    }
+
+    function matches(r, terms) {
+      if (f.kind && r.kind !== f.kind) return false;
+      if (f.origin && r.origin !== f.origin) return false;
+      if (f.section) {
+        if (f.section === NO_SECTION) { if (r.section_path) return false; }
+        else if (r.section_path !== f.section && r.section_path.indexOf(f.section + ' > ') !== 0) return false;
+      }
+      if (f.state) {
+        var d = eff(r).d;
+        if (f.state === 'todo' ? d : f.state === 'done' ? !d : d !== f.state) return false;
+      }
+      if (terms.length) {
+        var hay = r.hay + ' ' + fold(shownValue(r)) + ' ' + fold(eff(r).n);
+        for (var i = 0; i < terms.length; i++) if (hay.indexOf(terms[i]) < 0) return false;
+      }
+      return true;
+    }
+
+    function anyFilter() { return !!(f.q || f.kind || f.section || f.origin || f.state); }
+
+    function applyFilters() {
+      var terms = fold(f.q).split(/\s+/).filter(Boolean);
+      filtered = rows.filter(function (r) { return matches(r, terms); });
+      posOf = new Map(filtered.map(function (r, i) { return [r.id, i]; }));
+      var on = anyFilter();
+      document.body.classList.toggle('filtering', on);
+      if (on) marks.forEach(function (ms, id) {
+        var m = posOf.has(id);
+        ms.forEach(function (el) { el.classList.toggle('match', m); });
+      });
+      Object.keys(sel).forEach(function (k) { sel[k].classList.toggle('set', !!f[k]); });
+      document.querySelectorAll('#legend .chip').forEach(function (c) {
+        c.classList.toggle('active', f.kind === c.dataset.kind);
+        c.classList.toggle('off', !!f.kind && f.kind !== c.dataset.kind);
+      });
+      $('#shown').textContent = filtered.length + ' of ' + rows.length + ' values';
+      $('#clear-filters').hidden = !on;
+      wrap.scrollTop = 0;
+      render(true);
+    }
+
+    function clearFilters() {
+      f.q = f.kind = f.section = f.origin = f.state = '';
+      search.value = '';
+      Object.keys(sel).forEach(function (k) { sel[k].value = ''; });
+      applyFilters();
+    }
+
+    search.addEventListener('input', function () { f.q = search.value; applyFilters(); });
+    search.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter') {
+        ev.preventDefault();
+        search.blur();
+        if (filtered.length) select(filtered[0].id);
+      }
+    });
+    Object.keys(sel).forEach(function (k) {
+      sel[k].addEventListener('change', function () {
+        f[k] = sel[k].value;
+        applyFilters();
+        if (k === 'section' && f.section && f.section !== NO_SECTION) {
+          var opt = sel.section.selectedOptions[0];
+          var h = opt && document.getElementById('sec-' + opt.dataset.sec);
+          if (h) pane.scrollTop += h.getBoundingClientRect().top - pane.getBoundingClientRect().top - 24;
+        }
+        sel[k].blur(); // keys go back to the page
+      });
+    });
+    $('#clear-filters').addEventListener('click', clearFilters);
+    document.querySelectorAll('#legend .chip[data-kind]').forEach(function (c) {
+      c.addEventListener('click', function () {
+        f.kind = f.kind === c.dataset.kind ? '' : c.dataset.kind;
+        sel.kind.value = f.kind;
+        applyFilters();
+        c.blur();
+      });
+    });
+
+    // ---- table
+
+    function rowHTML(r) {
+      var e = eff(r);
+      var v = e.d === 'fix' ? esc(pretty(r.kind, e.v)) + '<span class="was">' + esc(pretty(r.kind, r.orig)) + '</span>'
+        : esc(pretty(r.kind, r.orig));
+      return '<tr data-id="' + esc(r.id) + '" data-kind="' + esc(r.kind) + '" class="r' +
+        (r.id === selectedId ? ' selected' : '') + '"' + (e.d ? ' data-state="' + e.d + '"' : '') + '>' +
+        '<td class="st"></td><td class="n">' + r.n + '</td>' +
+        '<td class="k"><span class="tag k-' + esc(r.kind) + '">' + esc(r.kind.replace('_', ' ')) + '</span></td>' +
+        '<td class="v">' + v + '</td><td class="u">' + esc(r.unit) + '</td><td class="t">' + esc(r.text) + '</td></tr>';
+    }
+
+    function padRow(h) { return '<tr class="pad" style="height:' + h + 'px"><td colspan="6"></td></tr>'; }
+
+    function indexRows() {
+      trMap = new Map();
+      tbody.querySelectorAll('tr.r').forEach(function (tr) { trMap.set(tr.getAttribute('data-id'), tr); });
+    }
+
+    function render(force) {
+      editing = null;
+      if (!filtered.length) {
+        tbody.innerHTML = '<tr class="pad"><td colspan="6" class="empty-table">No value matches these filters.</td></tr>';
+        trMap = new Map();
+        vStart = vEnd = -1;
+        return;
+      }
+      if (!lazy) {
+        tbody.innerHTML = filtered.map(rowHTML).join('');
+        indexRows();
+        return;
+      }
+      var n = filtered.length;
+      var top = Math.max(0, wrap.scrollTop - theadH);
+      var start = Math.max(0, Math.floor(top / rowH) - OVER);
+      start -= start % CHUNK;
+      var end = Math.min(n, Math.ceil((top + wrap.clientHeight) / rowH) + OVER);
+      end = Math.min(n, end + (CHUNK - end % CHUNK) % CHUNK);
+      if (!force && start === vStart && end === vEnd) return;
+      vStart = start;
+      vEnd = end;
+      tbody.innerHTML = (start ? padRow(start * rowH) : '') + filtered.slice(start, end).map(rowHTML).join('') +
+        (end < n ? padRow((n - end) * rowH) : '');
+      indexRows();
+    }
+
+    function measure() {
+      var th = $('thead', wrap);
+      if (th) theadH = th.getBoundingClientRect().height || theadH;
+      var tr = tbody.querySelector('tr.r');
+      var h = tr && tr.getBoundingClientRect().height;
+      if (h) rowH = h;
+    }
+
+    if (lazy) {
+      var raf = 0;
+      wrap.addEventListener('scroll', function () {
+        if (!raf) raf = requestAnimationFrame(function () { raf = 0; render(false); });
+      }, { passive: true });
+      window.addEventListener('resize', function () { render(true); });
+    }
+
+    function updateRow(r) {
+      var tr = trMap.get(r.id);
+      if (tr) {
+        var tmp = document.createElement('tbody');
+        tmp.innerHTML = rowHTML(r);
+        var nu = tmp.firstChild;
+        tr.replaceWith(nu);
+        trMap.set(r.id, nu);
+      }
+      var e = eff(r);
+      (marks.get(r.id) || []).forEach(function (m) {
+        if (e.d) m.setAttribute('data-state', e.d); else m.removeAttribute('data-state');
+      });
+    }
+
+    function ensureRowVisible(id) {
+      var pos = posOf.get(id);
+      if (pos === undefined) return;
+      var wr = wrap.getBoundingClientRect();
+      if (lazy) {
+        var y = theadH + pos * rowH;
+        if (y < wrap.scrollTop + theadH || y + rowH > wrap.scrollTop + wrap.clientHeight) {
+          wrap.scrollTop = Math.max(0, y - wrap.clientHeight / 2);
+        }
+        render(false);
+      }
+      var tr = trMap.get(id);
+      if (!tr) return;
+      var r = tr.getBoundingClientRect();
+      if (r.top < wr.top + theadH || r.bottom > wr.bottom) {
+        wrap.scrollTop += r.top - (wr.top + wr.height / 2);
+        if (lazy) render(false);
+      }
+    }
+
+    function ensureMarkVisible(id) {
+      var m = (marks.get(id) || [])[0];
+      if (!m) return;
+      var pr = pane.getBoundingClientRect();
+      var r = m.getBoundingClientRect();
+      if (r.top < pr.top + 30 || r.bottom > pr.bottom - 30) {
+        pane.scrollTop += r.top - pr.top - pr.height / 2 + r.height / 2;
+      }
+    }
+
+    // ---- selection
+
+    function setHash(id) {
+      var frag = '#' + encodeURI(id).replace(/#/g, '%23');
+      if (location.hash === frag) return;
+      try { history.replaceState(null, '', frag); } catch (e) {
+        try { location.replace(frag); } catch (e2) { /* keep the old fragment */ }
+      }
+    }
+
+    function select(id, opts) {
+      opts = opts || {};
+      var r = byId.get(id);
+      if (!r) {
+        notice('No value <b>' + esc(id) + '</b> in this document.');
+        return false;
+      }
+      if (editing) closeEditor();
+      if (!posOf.has(id)) {
+        clearFilters();
+        notice('Filters cleared to show value #' + r.n + '.');
+      }
+      if (selectedId) {
+        (marks.get(selectedId) || []).forEach(function (m) { m.classList.remove('selected'); });
+        var old = trMap.get(selectedId);
+        if (old) old.classList.remove('selected');
+      }
+      selectedId = id;
+      (marks.get(id) || []).forEach(function (m) { m.classList.add('selected'); });
+      if (opts.row !== false) ensureRowVisible(id);
+      var tr = trMap.get(id);
+      if (tr) tr.classList.add('selected');
+      if (opts.text !== false) ensureMarkVisible(id);
+      showDetail(r);
+      setHash(id);
+      return true;
+    }
+
+    function move(delta) {
+      if (!filtered.length) return;
+      var pos;
+      if (selectedId && posOf.has(selectedId)) {
+        pos = posOf.get(selectedId) + delta;
+      } else if (selectedId) {
+        var i = byId.get(selectedId).i;
+        pos = delta > 0 ? filtered.findIndex(function (r) { return r.i > i; }) : -1;
+        if (delta < 0) for (var j = filtered.length - 1; j >= 0; j--) if (filtered[j].i < i) { pos = j; break; }
+        if (pos < 0) pos = delta > 0 ? filtered.length - 1 : 0;
+      } else {
+        pos = delta > 0 ? 0 : filtered.length - 1;
+      }
+      pos = Math.max(0, Math.min(filtered.length - 1, pos));
+      select(filtered[pos].id);
+    }
+
+    tbody.addEventListener('click', function (ev) {
+      if (ev.target.closest('input')) return;
+      var tr = ev.target.closest('tr[data-id]');
+      if (tr) select(tr.getAttribute('data-id'), { row: false });
+    });
+    tbody.addEventListener('dblclick', function (ev) {
+      if (ev.target.closest('td.v') && !ev.target.closest('input')) openEditor();
+    });
+    $('#text').addEventListener('click', function (ev) {
+      var m = ev.target.closest('mark[data-id]');
+      if (m) select(m.getAttribute('data-id'), { text: false });
+    });
+
+    // ---- decisions
+
+    function persist() {
+      if (!saveDecisions(key, data.doc_id, local)) {
+        notice('This browser does not let the page keep decisions (localStorage is off or full): export them now.', true);
+      }
+    }
+
+    function setDecision(id, d, v) {
+      var r = byId.get(id);
+      var l = Object.assign({}, local[id] || {});
+      var a = applied[id];
+      if (!d) {
+        if (a) l.d = ''; else delete l.d;
+        delete l.v;
+      } else {
+        l.d = d;
+        if (d === 'fix') l.v = v; else delete l.v;
+      }
+      if (a && l.d === a.d && (a.d !== 'fix' || l.v === a.v)) { delete l.d; delete l.v; }
+      if (Object.keys(l).length) local[id] = l; else delete local[id];
+      persist();
+      updateRow(r);
+      updateProgress();
+      if (selectedId === id) showDetail(r);
+    }
+
+    function toggle(d) {
+      if (!selectedId) { move(1); return; }
+      var r = byId.get(selectedId);
+      setDecision(r.id, eff(r).d === d ? null : d);
+    }
+
+    function setNote(id, text) {
+      var l = Object.assign({}, local[id] || {});
+      if (text) l.n = text; else delete l.n;
+      if (Object.keys(l).length) local[id] = l; else delete local[id];
+      persist();
+    }
+
+    function updateProgress() {
+      var c = { ok: 0, wrong: 0, fix: 0 };
+      rows.forEach(function (r) { var d = eff(r).d; if (d) c[d]++; });
+      $('#progress-done').textContent = c.ok + c.wrong + c.fix;
+      setBar($('#progress-bar'), c, rows.length);
+      $('#progress-detail').textContent = progressDetail(c);
+    }
+
+    // ---- editor (e): an input in the row's value cell; Enter saves a fix, Escape cancels
+
+    function openEditor() {
+      if (!selectedId) return;
+      var r = byId.get(selectedId);
+      ensureRowVisible(r.id);
+      var tr = trMap.get(r.id);
+      if (!tr) return;
+      var td = tr.querySelector('td.v');
+      var input = document.createElement('input');
+      input.type = 'text';
+      input.value = shownValue(r);
+      input.spellcheck = false;
+      input.setAttribute('aria-label', 'Corrected value');
+      td.textContent = '';
+      td.appendChild(input);
+      editing = { id: r.id, input: input };
+      var hint = $('.editor-hint', detail);
+      function check() {
+        var err = validate(r.kind, input.value.trim());
+        input.classList.toggle('invalid', !!err);
+        if (hint) {
+          hint.textContent = err || 'Enter saves the fix · Esc cancels';
+          hint.classList.toggle('bad', !!err);
+        }
+        return err;
+      }
+      if (hint) hint.hidden = false;
+      check();
+      input.addEventListener('input', check);
+      input.addEventListener('keydown', function (ev) {
+        ev.stopPropagation();
+        if (ev.key === 'Enter') {
+          ev.preventDefault();
+          if (check()) return;
+          var v = input.value.trim();
+          editing = null;
+          setDecision(r.id, 'fix', v);
+        } else if (ev.key === 'Escape') {
+          ev.preventDefault();
+          closeEditor();
+        }
+      });
+      input.addEventListener('blur', function () {
+        if (editing && editing.input === input) closeEditor();
+      });
+      input.focus();
+      input.select();
+    }
+
+    function closeEditor() {
+      if (!editing) return;
+      var r = byId.get(editing.id);
+      editing = null;
+      updateRow(r);
+      var hint = $('.editor-hint', detail);
+      if (hint) hint.hidden = true;
+    }
+
+    // ---- detail of the selected value
+
+    function emphasise(context, text) {
+      var i = context.indexOf(text);
+      if (i < 0 || !text) return esc(context);
+      return esc(context.slice(0, i)) + '<b>' + esc(text) + '</b>' + esc(context.slice(i + text.length));
+    }
+
+    function showDetail(r) {
+      var e = eff(r);
+      var a = applied[r.id];
+      var val = e.d === 'fix' ? e.v : r.orig;
+      var h = '<div class="head k-' + esc(r.kind) + '"><span class="tag k-' + esc(r.kind) + '">' +
+        esc(r.kind.replace('_', ' ')) + '</span>' +
+        (r.qualifier ? '<span class="unit">' + esc(r.qualifier) + '</span>' : '') +
+        '<span class="val ' + (e.d || '') + '" title="' + esc(val) + '">' + esc(pretty(r.kind, val)) + '</span>' +
+        (e.d === 'fix' ? '<span class="was" title="as extracted">' + esc(pretty(r.kind, r.orig)) + '</span>' : '') +
+        (r.unit && r.unit !== '%' ? '<span class="unit">' + esc(r.unit) + '</span>' : r.unit === '%' ? '<span class="unit">%</span>' : '') +
+        (r.per ? '<span class="unit">/ ' + esc(r.per) + '</span>' : '') +
+        '<span class="rid">#' + r.n + ' · ' + esc(r.id) + '</span></div><dl>';
+      if (r.doc_type || r.ref_date) h += '<dt>Reference</dt><dd>' + esc([r.doc_type, r.ref_date].filter(Boolean).join(', ')) + '</dd>';
+      h += '<dt>Section</dt><dd>' + (r.section_path ? esc(r.section_path) + (r.section_title ? ' — ' + esc(r.section_title) : '') :
+        '<i>outside the outline</i>' + (r.section_title ? ' — ' + esc(r.section_title) : '')) + '</dd>';
+      var where = r.origin;
+      if (r.origin === 'table') where += ' ' + r.table + (r.row ? ' · row ' + r.row : '') + (r.col ? ' · ' + r.col : '');
+      if (r.page) where += ' · page ' + r.page;
+      if (r.total === 'yes') where += ' · total row';
+      h += '<dt>Origin</dt><dd>' + esc(where) + '</dd>';
+      if (r.note) h += '<dt>Flag</dt><dd class="flag">' + esc(r.note) + '</dd>';
+      h += '<dt>Context</dt><dd class="ctx k-' + esc(r.kind) + '">' + emphasise(r.context || r.text, r.text) + '</dd></dl>';
+      h += '<div class="actions">' +
+        '<button type="button" data-act="ok" class="' + (e.d === 'ok' ? 'on' : '') + '">✓ Accept<kbd>a</kbd></button>' +
+        '<button type="button" data-act="wrong" class="' + (e.d === 'wrong' ? 'on' : '') + '">✗ Reject<kbd>x</kbd></button>' +
+        '<button type="button" data-act="edit" class="' + (e.d === 'fix' ? 'on' : '') + '">✎ Fix value<kbd>e</kbd></button>' +
+        (e.d ? '<button type="button" data-act="clear">Clear</button>' : '') +
+        (a ? '<span class="applied">applied in the tables: ' + esc(a.d === 'fix' ? 'fixed → ' + a.v : a.d) + '</span>' : '') +
+        '</div><div class="editor-hint" hidden></div>' +
+        '<textarea id="note" placeholder="Note for decisions.csv (optional)">' + esc(e.n) + '</textarea>';
+      detail.innerHTML = h;
+      detail.querySelectorAll('.actions button').forEach(function (b) {
+        b.addEventListener('click', function () {
+          var act = b.dataset.act;
+          if (act === 'edit') openEditor();
+          else if (act === 'clear') setDecision(r.id, null);
+          else toggle(act);
+        });
+      });
+      var note = $('#note', detail);
+      note.addEventListener('input', function () { setNote(r.id, note.value); });
+      note.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') note.blur(); });
+    }
+
+    // ---- keys
+
+    document.addEventListener('keydown', function (ev) {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
+      var t = ev.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(t.tagName))) {
+        if (t.tagName === 'BUTTON' && ev.key !== 'Enter' && ev.key !== ' ') t.blur();
+        else { if (ev.key === 'Escape' && t.tagName !== 'INPUT') t.blur(); return; }
+      }
+      var k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
+      if (k === 'j') move(1);
+      else if (k === 'k') move(-1);
+      else if (k === 'a') toggle('ok');
+      else if (k === 'x') toggle('wrong');
+      else if (k === 'e') openEditor();
+      else if (k === '/') search.focus();
+      else return;
+      ev.preventDefault();
+    });
+    search.addEventListener('keydown', function (ev) { if (ev.key === 'Escape' && !search.value) search.blur(); });
+
+    // ---- export
+
+    function decisionsCSV() {
+      var lines = [];
+      rows.forEach(function (r) {
+        var e = eff(r);
+        if (e.d) lines.push([r.id, e.d, e.d === 'fix' ? e.v : '', e.n]);
+      });
+      return toCSV(lines);
+    }
+
+    $('#export').addEventListener('click', function () {
+      var csv = decisionsCSV();
+      var n = csv.split('\n').length - 2;
+      download(csv, 'decisions.csv');
+      notice(n ? 'decisions.csv: ' + n + ' decision' + (n > 1 ? 's' : '') + ' of this document. Merge it with <code>vnreport apply OUTDIR decisions.csv</code>.'
+        : 'No decision yet: decisions.csv has only its header.');
+    });
+
+    // another tab of the same document changed the decisions
+    window.addEventListener('storage', function (ev) {
+      if (ev.key !== key) return;
+      local = loadDecisions(key);
+      rows.forEach(function (r) {
+        var e = eff(r);
+        (marks.get(r.id) || []).forEach(function (m) {
+          if (e.d) m.setAttribute('data-state', e.d); else m.removeAttribute('data-state');
+        });
+      });
+      render(true);
+      updateProgress();
+      if (selectedId) showDetail(byId.get(selectedId));
+    });
+
+    // ---- start
+
+    rows.forEach(function (r) {
+      var e = eff(r);
+      if (e.d) (marks.get(r.id) || []).forEach(function (m) { m.setAttribute('data-state', e.d); });
+    });
+    render(true);
+    if (lazy) { measure(); render(true); }
+    updateProgress();
+    var stale = staleKeys(data.doc_id, key);
+    if (stale.length) {
+      var n = stale.reduce(function (s, x) { return s + x.n; }, 0);
+      notice('This browser also holds ' + n + ' decision' + (n > 1 ? 's' : '') + ' on this document from another run ' +
+        '(its text or values differ), not applied here. <button type="button" class="link" id="discard-stale">Discard them</button>', true);
+      $('#discard-stale').addEventListener('click', function () {
+        stale.forEach(function (s) { try { localStorage.removeItem(s.key); } catch (e) { /* ignore */ } });
+        notice('');
+      });
+    }
+
+    function fromHash() {
+      var h = location.hash.slice(1);
+      if (!h) return;
+      try { h = decodeURIComponent(h); } catch (e) { /* keep it as written */ }
+      if (h !== selectedId) select(h);
+    }
+    window.addEventListener('hashchange', fromHash);
+    fromHash();
+
+    window.vnreview = {
+      select: function (id) { return select(id); },
+      selected: function () { return selectedId; },
+      decisionsCSV: decisionsCSV,
+      decisions: function () { return JSON.parse(JSON.stringify(local)); },
+      key: key,
+      lazy: lazy,
+      shown: function () { return filtered.length; },
+      loadMs: performance.now() - t0
+    };
+    document.body.setAttribute('data-ready', '1');
+  }
+
+  // ------------------------------------------------------------ index page
+
+  function initIndex() {
+    var data = JSON.parse($('#review-data').textContent);
+    var notice = noticeFn();
+    var docs = data.docs.map(function (d) {
+      var applied = {};
+      Object.keys(d.applied).forEach(function (id) { applied[id] = { d: d.applied[id][0], v: d.applied[id][1] }; });
+      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: d.ids, applied: applied };
+    });
+
+    function decisionsOf(doc) {
+      var local = loadDecisions(doc.key);
+      var out = [];
+      doc.ids.forEach(function (id) {
+        var e = effective(local[id], doc.applied[id]);
+        if (e.d) out.push([id, e.d, e.v, e.n]);
+      });
+      return out;
+    }
+
+    function summarize() {
+      var all = { ok: 0, wrong: 0, fix: 0 }, total = 0;
+      var spans = document.querySelectorAll('.rev-text[data-doc]');
+      docs.forEach(function (doc) {
+        var c = { ok: 0, wrong: 0, fix: 0 };
+        decisionsOf(doc).forEach(function (l) { c[l[1]]++; all[l[1]]++; });
+        total += doc.total;
+        spans.forEach(function (s) {
+          if (s.getAttribute('data-doc') !== doc.doc_id) return;
+          var done = c.ok + c.wrong + c.fix;
+          s.textContent = doc.total ? done + ' of ' + doc.total + (done ? ' · ' + progressDetail(c) : '') : 'no values';
+          setBar(s.parentNode.querySelector('.bar'), c, doc.total);
+        });
+      });
+      $('#progress-done').textContent = all.ok + all.wrong + all.fix;
+      setBar($('#progress-bar'), all, total);
+      $('#progress-detail').textContent = progressDetail(all);
+    }
+
+    function decisionsCSV() {
+      var lines = [];
+      docs.forEach(function (doc) { lines = lines.concat(decisionsOf(doc)); });
+      return toCSV(lines);
+    }
+
+    $('#export-all').addEventListener('click', function () {
+      var csv = decisionsCSV();
+      var n = csv.split('\n').length - 2;
+      download(csv, 'decisions.csv');
+      notice(n ? 'decisions.csv: ' + n + ' decisions of all documents. Merge it with <code>vnreport apply OUTDIR decisions.csv</code>.'
+        : 'No decision yet: decisions.csv has only its header.');
+    });
+
+    var stale = 0;
+    docs.forEach(function (doc) { staleKeys(doc.doc_id, doc.key).forEach(function (s) { stale += s.n; }); });
+    if (stale) notice(stale + ' decision' + (stale > 1 ? 's' : '') + ' in this browser belong to another run of these documents ' +
+      '(their text or values differ) and are not counted or exported.', true);
+
+    window.addEventListener('storage', summarize);
+    window.addEventListener('pageshow', summarize);
+    window.addEventListener('focus', summarize);
+    summarize();
+    window.vnreview = { decisionsCSV: decisionsCSV, summarize: summarize };
+    document.body.setAttribute('data-ready', '1');
+  }
+
+  var page = document.body.getAttribute('data-page');
+  if (page === 'document') initDocument();
+  else if (page === 'index') initIndex();
+})();
