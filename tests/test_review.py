@@ -204,13 +204,16 @@ def test_write_review_from_outdir_reads_strings_and_applied_state(tmp_path):
     assert rows[1]["value"] == "7/13" and rows[1]["review"] == ""
     body = re.search(r'<div class="text" id="text">(.*?)</div>', page, re.S)[1]
     assert parse(body).text == {f"{doc_id}:1": "0012 hội nghị", f"{doc_id}:2": "07/13"}
-    # the key follows the text and the rows as extracted, not the applied review
+    # a row's fingerprint is the row as extracted: an applied review does not change it, a new value does
     ind2 = ind.copy()
     ind2["review"] = ["", ""]
     ind2.loc[0, "value"] = "12"
-    recs = review._records(ind)
-    assert review.storage_key(doc_id, text, recs) == review.storage_key(doc_id, text, review._records(ind2))
-    assert review.storage_key(doc_id, text + " ", recs) != review.storage_key(doc_id, text, recs)
+    ind2["value_extracted"] = ""
+    (a, b), (c, d) = review._records(ind), review._records(ind2)
+    assert review.fingerprint(a) == review.fingerprint(c) == rows[0]["fp"]
+    ind2.loc[0, "value"] = "13"
+    assert review.fingerprint(review._records(ind2)[0]) != review.fingerprint(a)
+    assert review.fingerprint(b) == review.fingerprint(d) and review.fingerprint(a) != review.fingerprint(b)
 
 
 # ---------------------------------------------------------------- browser
@@ -447,9 +450,13 @@ def test_decisions_keys_editor_storage_and_export(driver, outdir, tmp_path, brow
     driver.find_element("id", "note").send_keys("checked against the appendix")
     # stored in localStorage under the page's key, and kept over a reload
     stored = driver.execute_script("return JSON.parse(localStorage.getItem(window.vnreview.key))")
-    assert stored["decisions"][ids[0]] == {"d": "ok"}
-    assert stored["decisions"][ids[1]] == {"d": "wrong"}
-    assert stored["decisions"][count_id] == {"d": "fix", "v": "1234"}
+    assert driver.execute_script("return window.vnreview.key") == f"vnreport.review/{DOC000}"
+    fps = driver.execute_script("return JSON.parse(document.getElementById('review-data').textContent).rows"
+                                ".map(r => r[1])")
+    fp = dict(zip(ids, fps))
+    assert stored["decisions"][ids[0]] == {"d": "ok", "f": fp[ids[0]]}
+    assert stored["decisions"][ids[1]] == {"d": "wrong", "f": fp[ids[1]]}
+    assert stored["decisions"][count_id] == {"d": "fix", "v": "1234", "f": fp[count_id]}
     driver.refresh()
     load(driver, driver.current_url)
     assert [state(i) for i in (ids[0], ids[1], count_id, nxt)] == ["ok", "wrong", "fix", ""]
@@ -567,7 +574,7 @@ def test_index_links_every_ok_document_and_exports_all(driver, outdir):
     # follow the link of the Vietnamese name, decide there, come back: localStorage is shared by file:// pages
     driver.find_element("css selector", f'a[href="{quote(VIET + ".html", safe="")}"]').click()
     load(driver, driver.current_url)
-    assert driver.execute_script("return window.vnreview.key").startswith(f"vnreport.review/{VIET}/")
+    assert driver.execute_script("return window.vnreview.key") == f"vnreport.review/{VIET}"
     press(driver, "jxjjja")
     load(driver, url(outdir, DOC000))
     press(driver, "ja")
@@ -651,3 +658,34 @@ def test_large_document_opens_and_renders_rows_lazily(driver, tmp_path):
     assert selected(driver)["rows"] == [f"{doc_id}:1501"]
     driver.find_element("id", "q").send_keys("triệu đồng")
     assert driver.execute_script("return window.vnreview.shown()") == 500
+
+
+def test_decisions_on_changed_rows_are_not_applied(driver, tmp_path):
+    doc_id = "đổi 1"
+    text = "I. Tình hình\nCó 12 hội nghị, 30 lượt người và 5 tỷ đồng.\n"
+    values = [("12 hội nghị", "count", "12"), ("30 lượt người", "count", "30"), ("5 tỷ đồng", "money", "5000000000")]
+    write_review(tmp_path, *synthetic_tables(doc_id, text, values), {doc_id: text})
+    load(driver, url(tmp_path, doc_id))
+    driver.execute_script("localStorage.clear()")
+    load(driver, url(tmp_path, doc_id))
+    press(driver, "jajajx")
+    assert driver.execute_script("return window.vnreview.stale()") == []
+    # a new run reads the second value differently: its decision is kept apart, the others still hold
+    ind, sec, docs = synthetic_tables(doc_id, text, values)
+    ind.loc[1, "value"] = "31"
+    write_review(tmp_path, ind, sec, docs, {doc_id: text})
+    load(driver, url(tmp_path, doc_id))
+    states = driver.execute_script("return [...document.querySelectorAll('#rows tr')].map(t => t.dataset.state || '')")
+    assert states == ["ok", "", "wrong"]
+    assert driver.execute_script("return window.vnreview.stale()") == [f"{doc_id}:2"]
+    assert "1 decision on this document made on values that have changed" in driver.find_element("id", "notice").text
+    expected = f"id,decision,value,note\n{doc_id}:1,ok,,\n{doc_id}:3,wrong,,\n"
+    assert driver.execute_script("return window.vnreview.decisionsCSV()") == expected
+    load(driver, url(tmp_path))
+    assert driver.execute_script("return window.vnreview.decisionsCSV()") == expected
+    assert "1 decision in this browser was made on values that have changed" in driver.find_element("id", "notice").text
+    load(driver, url(tmp_path, doc_id))
+    driver.find_element("id", "discard-stale").click()
+    stored = driver.execute_script("return JSON.parse(localStorage.getItem(window.vnreview.key)).decisions")
+    assert sorted(stored) == [f"{doc_id}:1", f"{doc_id}:3"]
+    assert driver.execute_script("return window.vnreview.stale()") == []

@@ -6,12 +6,13 @@ The page's HTML, CSS and JavaScript are real files in ``review_assets/`` (``docu
 JSON; CSS and JavaScript are inlined, so a written page makes no request at all (its Content-Security-Policy says
 so too).
 
-Decisions live in the browser's localStorage under :func:`storage_key`: ``vnreport.review/<doc_id>/<sig>``, where
-``sig`` is a hash of the document text and of its rows as extracted (id, offsets, kind, extracted value). A new run
-that extracts the same rows from the same text keeps the analyst's decisions; a run whose text or rows differ
-gets a fresh key, so stale decisions are never applied silently (the page says that older ones exist).
-Review states already merged by ``vnreport apply`` (column ``review``) are the pages' initial state, the
-browser's decisions are layered on top.
+Decisions live in the browser's localStorage under :func:`storage_key` (``vnreport.review/<doc_id>``), each with
+the fingerprint of the row it was made on (:func:`fingerprint`: a hash of the row's id, offsets, kind, extracted
+value and text). A page applies a stored decision only when that fingerprint matches its row: a new run that
+extracts the same row keeps the analyst's decision, a row that changed (another value, other offsets, ids shifted
+by a new row) does not silently inherit it; the page says how many such stale decisions it holds and offers to
+discard them. Review states already merged by ``vnreport apply`` (column ``review``) are the pages' initial state,
+the browser's decisions are layered on top.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ LAZY_ROWS = 2000  # above this many rows the side table renders only the rows in
 GENERATOR = "vnreport review"  # <meta name="generator">: marks the pages this module may replace or remove
 
 # The row fields a page needs, in the order they are embedded (a list of column names plus one array per row).
-ROW_FIELDS = ["id", "kind", "value", "unit", "qualifier", "doc_type", "ref_date", "section_path", "section_title",
+ROW_FIELDS = ["id", "fp", "kind", "value", "unit", "qualifier", "doc_type", "ref_date", "section_path", "section_title",
               "origin", "text", "context", "char_start", "char_end", "page", "table", "row", "col", "per",
               "total", "note", "review", "value_extracted"]
 SECTION_FIELDS = ["section_path", "level", "label", "title", "char_start"]
@@ -252,13 +253,16 @@ def _id_number(rid: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def storage_key(doc_id: str, text: str, rows: list[dict]) -> str:
-    h = hashlib.sha256(text.encode("utf-8"))
-    for r in rows:
-        original = r.get("value_extracted") or r.get("value", "")
-        h.update("\x1f".join([r.get("id", ""), r.get("char_start", ""), r.get("char_end", ""), r.get("kind", ""),
-                              original]).encode("utf-8") + b"\x1e")
-    return f"vnreport.review/{doc_id}/{h.hexdigest()[:16]}"
+def storage_key(doc_id: str) -> str:
+    return f"vnreport.review/{doc_id}"
+
+
+def fingerprint(row: dict) -> str:
+    """The row as extracted (a fix merged by ``apply`` keeps it: the extracted value is in ``value_extracted``)."""
+    original = row.get("value_extracted") or row.get("value", "")
+    parts = [row.get("id", ""), row.get("char_start", ""), row.get("char_end", ""), row.get("kind", ""), original,
+             row.get("text", "")]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
 
 
 def page_name(doc_id: str) -> str:
@@ -309,8 +313,14 @@ def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) 
     for i, s in enumerate(sections):
         start = _int(s.get("char_start"), -1)
         if 0 <= start < len(text):
-            heads.append((start, heading_end(text, start, s.get("title", ""), _int(s.get("char_end"), None)), i))
-    key = storage_key(doc_id, text, rows)
+            end = heading_end(text, start, s.get("title", ""), _int(s.get("char_end"), None))
+            for a, b, _, _ in spans:  # a value the heading line cuts stays whole: the heading takes it in
+                if _int(a, 0) < end < _int(b, 0):
+                    end = _int(b, 0)
+            heads.append((start, end, i))
+    key = storage_key(doc_id)
+    for r in rows:
+        r["fp"] = fingerprint(r)
     meta = _doc_meta(doc)
     lazy = len(rows) > LAZY_ROWS
     data = {
@@ -349,7 +359,8 @@ def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:
                       "kinds": kinds, "not_ok": d.get("status") not in ("ok", "")})
         if has_page:
             data.append({"doc_id": doc_id, "key": keys[doc_id], "total": len(rows), "href": page_href(doc_id),
-                         "ids": [r["id"] for r in rows], "applied": _applied(rows)})
+                         "ids": [r["id"] for r in rows], "fps": [fingerprint(r) for r in rows],
+                         "applied": _applied(rows)})
     status = {}
     for d in docs:
         status[d.get("status", "")] = status.get(d.get("status", ""), 0) + 1

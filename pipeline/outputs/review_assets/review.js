@@ -1,11 +1,13 @@
 /* vnreport review pages (inlined into review/index.html and every review/<doc_id>.html).
  *
- * Decisions are kept in localStorage under the key the page carries (data.key, "vnreport.review/<doc_id>/<sig>":
- * sig hashes the document text and its rows as extracted, so decisions made on another run whose text or rows
- * differ are never applied to this one). Stored value: {v: 1, doc_id, updated, decisions: {id: {d, v, n}}}
- * with d "ok" | "wrong" | "fix" | "" ("" = an applied decision cleared here), v the corrected value of a fix,
- * n a note. Decisions already merged by `vnreport apply` (the rows' `review` column) are the initial state;
- * the browser's decisions are layered on top. Export: decisions.csv, "id,decision,value,note", UTF-8 with BOM.
+ * Decisions are kept in localStorage under the key the page carries (data.key, "vnreport.review/<doc_id>"):
+ * {v: 2, doc_id, updated, decisions: {id: {d, v, n, f}}} with d "ok" | "wrong" | "fix" | "" ("" = a decision
+ * applied in the tables, cleared here), v the corrected value of a fix, n a note, f the fingerprint of the row the
+ * decision was made on. A decision is applied only to a row with the same id and fingerprint: a later run that
+ * extracts the same row keeps it, a changed row never inherits it silently (such stale decisions are kept apart,
+ * counted and can be discarded). Decisions already merged by `vnreport apply` (the rows' `review` column) are the
+ * initial state; the browser's decisions are layered on top.
+ * Export: decisions.csv, "id,decision,value,note", UTF-8 with BOM, every row with a decision in force.
  */
 (function () {
   'use strict';
@@ -85,7 +87,7 @@
     try {
       if (Object.keys(decisions).length) {
         localStorage.setItem(key, JSON.stringify({
-          v: 1, doc_id: docId, updated: new Date().toISOString(), decisions: decisions
+          v: 2, doc_id: docId, updated: new Date().toISOString(), decisions: decisions
         }));
       } else {
         localStorage.removeItem(key);
@@ -96,19 +98,20 @@
     }
   }
 
-  // keys of this browser that hold decisions on docId from another run (other text or rows)
-  function staleKeys(docId, key) {
-    var out = [];
-    try {
-      for (var i = 0; i < localStorage.length; i++) {
-        var k = localStorage.key(i);
-        if (k && k !== key && k.indexOf(PREFIX + docId + '/') === 0 && k.slice(PREFIX.length + docId.length + 1).indexOf('/') < 0) {
-          var n = Object.keys(loadDecisions(k)).length;
-          if (n) out.push({ key: k, n: n });
-        }
-      }
-    } catch (e) { /* storage unavailable */ }
-    return out;
+  // an entry worth keeping: a decision (or a cleared applied one) or a note
+  function meaningful(e) {
+    return !!e && (Object.prototype.hasOwnProperty.call(e, 'd') || !!e.n);
+  }
+
+  // stored entries → {live: those made on these very rows, stale: the others}; fp(id) is the row's fingerprint
+  function splitStored(stored, fp) {
+    var live = {}, stale = {};
+    Object.keys(stored).forEach(function (id) {
+      var e = stored[id];
+      if (!e || typeof e !== 'object') return;
+      if (fp(id) !== undefined && e.f === fp(id)) live[id] = e; else if (meaningful(e)) stale[id] = e;
+    });
+    return { live: live, stale: stale };
   }
 
   // the decision in force: the applied one (from the tables) with the browser's on top
@@ -204,7 +207,9 @@
     });
 
     var key = data.key;
-    var local = loadDecisions(key);
+    var fpOf = function (id) { var r = byId.get(id); return r ? r.fp : undefined; };
+    var split = splitStored(loadDecisions(key), fpOf);
+    var local = split.live, stale = split.stale;
     var pane = $('#doc-pane');
     var wrap = $('#table-wrap');
     var tbody = $('#rows');
@@ -518,7 +523,7 @@
     // ---- decisions
 
     function persist() {
-      if (!saveDecisions(key, data.doc_id, local)) {
+      if (!saveDecisions(key, data.doc_id, Object.assign({}, stale, local))) {
         notice('This browser does not let the page keep decisions (localStorage is off or full): export them now.', true);
       }
     }
@@ -535,7 +540,9 @@
         if (d === 'fix') l.v = v; else delete l.v;
       }
       if (a && l.d === a.d && (a.d !== 'fix' || l.v === a.v)) { delete l.d; delete l.v; }
-      if (Object.keys(l).length) local[id] = l; else delete local[id];
+      l.f = r.fp;
+      delete stale[id];
+      if (meaningful(l)) local[id] = l; else delete local[id];
       persist();
       updateRow(r);
       updateProgress();
@@ -551,7 +558,9 @@
     function setNote(id, text) {
       var l = Object.assign({}, local[id] || {});
       if (text) l.n = text; else delete l.n;
-      if (Object.keys(l).length) local[id] = l; else delete local[id];
+      l.f = byId.get(id).fp;
+      delete stale[id];
+      if (meaningful(l)) local[id] = l; else delete local[id];
       persist();
     }
 
@@ -717,7 +726,10 @@
     // another tab of the same document changed the decisions
     window.addEventListener('storage', function (ev) {
       if (ev.key !== key) return;
-      local = loadDecisions(key);
+      split = splitStored(loadDecisions(key), fpOf);
+      local = split.live;
+      stale = split.stale;
+      showStale();
       rows.forEach(function (r) {
         var e = eff(r);
         (marks.get(r.id) || []).forEach(function (m) {
@@ -738,16 +750,19 @@
     render(true);
     if (lazy) { measure(); render(true); }
     updateProgress();
-    var stale = staleKeys(data.doc_id, key);
-    if (stale.length) {
-      var n = stale.reduce(function (s, x) { return s + x.n; }, 0);
-      notice('This browser also holds ' + n + ' decision' + (n > 1 ? 's' : '') + ' on this document from another run ' +
-        '(its text or values differ), not applied here. <button type="button" class="link" id="discard-stale">Discard them</button>', true);
+    function showStale() {
+      var n = Object.keys(stale).length;
+      if (!n) return;
+      notice('This browser holds ' + n + ' decision' + (n > 1 ? 's' : '') + ' on this document made on values that ' +
+        'have changed since (another run): not applied, not exported. ' +
+        '<button type="button" class="link" id="discard-stale">Discard them</button>', true);
       $('#discard-stale').addEventListener('click', function () {
-        stale.forEach(function (s) { try { localStorage.removeItem(s.key); } catch (e) { /* ignore */ } });
+        stale = {};
+        persist();
         notice('');
       });
     }
+    showStale();
 
     function fromHash() {
       var h = location.hash.slice(1);
@@ -763,6 +778,7 @@
       selected: function () { return selectedId; },
       decisionsCSV: decisionsCSV,
       decisions: function () { return JSON.parse(JSON.stringify(local)); },
+      stale: function () { return Object.keys(stale); },
       key: key,
       lazy: lazy,
       shown: function () { return filtered.length; },
@@ -779,11 +795,13 @@
     var docs = data.docs.map(function (d) {
       var applied = {};
       Object.keys(d.applied).forEach(function (id) { applied[id] = { d: d.applied[id][0], v: d.applied[id][1] }; });
-      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: d.ids, applied: applied };
+      var fps = {};
+      d.ids.forEach(function (id, i) { fps[id] = d.fps[i]; });
+      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: d.ids, fps: fps, applied: applied };
     });
 
     function decisionsOf(doc) {
-      var local = loadDecisions(doc.key);
+      var local = splitStored(loadDecisions(doc.key), function (id) { return doc.fps[id]; }).live;
       var out = [];
       doc.ids.forEach(function (id) {
         var e = effective(local[id], doc.applied[id]);
@@ -826,9 +844,11 @@
     });
 
     var stale = 0;
-    docs.forEach(function (doc) { staleKeys(doc.doc_id, doc.key).forEach(function (s) { stale += s.n; }); });
-    if (stale) notice(stale + ' decision' + (stale > 1 ? 's' : '') + ' in this browser belong to another run of these documents ' +
-      '(their text or values differ) and are not counted or exported.', true);
+    docs.forEach(function (doc) {
+      stale += Object.keys(splitStored(loadDecisions(doc.key), function (id) { return doc.fps[id]; }).stale).length;
+    });
+    if (stale) notice(stale + ' decision' + (stale > 1 ? 's in this browser were' : ' in this browser was') + ' made on values that have ' +
+      'changed since (another run): they are not counted or exported (each page can discard its own).', true);
 
     window.addEventListener('storage', summarize);
     window.addEventListener('pageshow', summarize);
