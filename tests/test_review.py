@@ -595,6 +595,8 @@ def test_applied_review_is_the_initial_state(driver, outdir, tmp_path):
     ind.loc[ind.id == ids[0], "review"] = "ok"
     ind.loc[ind.id == ids[1], "value_extracted"] = ind.loc[ind.id == ids[1], "value"]
     ind.loc[ind.id == ids[1], ["review", "value"]] = ["fixed", "777"]
+    ind["review_note"] = ""
+    ind.loc[ind.id == ids[1], "review_note"] = "xem phụ lục"
     ind.to_csv(out / "indicators.csv", index=False, encoding="utf-8-sig")
     write_review_from_outdir(out)
     load(driver, url(out, DOC000))
@@ -606,7 +608,7 @@ def test_applied_review_is_the_initial_state(driver, outdir, tmp_path):
     assert driver.find_element("css selector", f'tr[data-id="{ids[1]}"] td.v').text.startswith("777")
     press(driver, "ja")  # clearing an applied decision is a local override; the export then leaves it out
     csv = driver.execute_script("return window.vnreview.decisionsCSV()")
-    assert csv == f"id,decision,value,note\n{ids[1]},fix,777,\n"
+    assert csv == f"id,decision,value,note\n{ids[1]},fix,777,xem phụ lục\n"
     load(driver, url(out))
     assert driver.execute_script("return window.vnreview.decisionsCSV()") == csv
 
@@ -689,3 +691,37 @@ def test_decisions_on_changed_rows_are_not_applied(driver, tmp_path):
     stored = driver.execute_script("return JSON.parse(localStorage.getItem(window.vnreview.key)).decisions")
     assert sorted(stored) == [f"{doc_id}:1", f"{doc_id}:3"]
     assert driver.execute_script("return window.vnreview.stale()") == []
+
+
+def test_exported_decisions_apply_and_come_back_as_the_pages_state(driver, outdir, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    from pipeline.cli import main
+
+    out = tmp_path / "roundtrip"
+    shutil.copytree(outdir, out)
+    ids = list(table(out, "indicators").query("doc_id == @VIET").id)
+    kind3 = table(out, "indicators").set_index("id").kind[ids[2]]
+    fixed = {"count": "42", "money": "5000000", "percent": "12.5", "ratio": "3/4", "date": "2024-01-02",
+             "period": "2024-01/2024-06", "doc_ref": "99/KH-MTTQ"}[kind3]
+    fresh(driver, out, VIET)
+    press(driver, "jajxje")
+    driver.switch_to.active_element.send_keys(Keys.CONTROL + "a" + Keys.NULL, fixed + Keys.ENTER)
+    driver.find_element("id", "note").send_keys("ngày ký")
+    csv = driver.execute_script("return window.vnreview.decisionsCSV()")
+    assert csv == f"id,decision,value,note\n{ids[0]},ok,,\n{ids[1]},wrong,,\n{ids[2]},fix,{fixed},ngày ký\n"
+    path = tmp_path / "decisions.csv"
+    path.write_text("\ufeff" + csv, encoding="utf-8")
+    assert main(["apply", str(out), str(path)]) == 0
+    ind = table(out, "indicators").set_index("id")
+    assert list(ind.loc[ids[:3], "review"]) == ["ok", "wrong", "fixed"] and ind.loc[ids[2], "value"] == fixed
+    # the rewritten page starts from the applied state, with or without the browser's decisions
+    for clear in (False, True):
+        if clear:
+            driver.execute_script("localStorage.clear()")
+        load(driver, url(out, VIET))
+        states = driver.execute_script(
+            "return [...document.querySelectorAll('#rows tr')].slice(0, 4).map(t => t.dataset.state || '')")
+        assert states == ["ok", "wrong", "fix", ""]
+        assert driver.execute_script("return window.vnreview.decisionsCSV()") == csv
+        assert driver.execute_script("return window.vnreview.stale()") == []

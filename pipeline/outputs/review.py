@@ -37,7 +37,7 @@ GENERATOR = "vnreport review"  # <meta name="generator">: marks the pages this m
 # The row fields a page needs, in the order they are embedded (a list of column names plus one array per row).
 ROW_FIELDS = ["id", "fp", "kind", "value", "unit", "qualifier", "doc_type", "ref_date", "section_path", "section_title",
               "origin", "text", "context", "char_start", "char_end", "page", "table", "row", "col", "per",
-              "total", "note", "review", "value_extracted"]
+              "total", "note", "review", "value_extracted", "review_note"]
 SECTION_FIELDS = ["section_path", "level", "label", "title", "char_start"]
 
 
@@ -274,14 +274,14 @@ def page_href(doc_id: str) -> str:
 
 
 def _applied(rows: list[dict]) -> dict:
-    """Decisions already merged into the tables: id → [decision, value]."""
+    """Decisions already merged into the tables (``vnreport apply``): id → [decision, value, note]."""
     out = {}
     for r in rows:
         state = r.get("review", "")
         if state in ("ok", "wrong"):
-            out[r["id"]] = [state, ""]
+            out[r["id"]] = [state, "", r.get("review_note", "")]
         elif state == "fixed":
-            out[r["id"]] = ["fix", r.get("value", "")]
+            out[r["id"]] = ["fix", r.get("value", ""), r.get("review_note", "")]
     return out
 
 

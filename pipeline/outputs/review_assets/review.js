@@ -100,7 +100,7 @@
 
   // an entry worth keeping: a decision (or a cleared applied one) or a note
   function meaningful(e) {
-    return !!e && (Object.prototype.hasOwnProperty.call(e, 'd') || !!e.n);
+    return !!e && (Object.prototype.hasOwnProperty.call(e, 'd') || Object.prototype.hasOwnProperty.call(e, 'n'));
   }
 
   // stored entries → {live: those made on these very rows, stale: the others}; fp(id) is the row's fingerprint
@@ -117,10 +117,10 @@
   // the decision in force: the applied one (from the tables) with the browser's on top
   function effective(local, applied) {
     var d = null, v = '', n = '';
-    if (applied) { d = applied.d; v = applied.v || ''; }
+    if (applied) { d = applied.d; v = applied.v || ''; n = applied.n || ''; }
     if (local) {
       if (Object.prototype.hasOwnProperty.call(local, 'd')) { d = local.d || null; v = local.v || ''; }
-      if (local.n) n = local.n;
+      if (Object.prototype.hasOwnProperty.call(local, 'n')) n = local.n;
     }
     return { d: d, v: d === 'fix' ? v : '', n: n };
   }
@@ -153,13 +153,15 @@
     };
   }
 
+  // the forms `vnreport apply` accepts for a fix (pipeline/outputs/decisions.py VALUE_FORMS): the editor refuses
+  // anything else, so an exported decisions.csv always applies
   var VALID = {
     count: [/^-?\d+(\.\d+)?$/, 'a number with "." for decimals: 1000, 1.5'],
     percent: [/^-?\d+(\.\d+)?$/, 'a number with "." for decimals: 95.5'],
     money: [/^-?\d+$/, 'whole đồng, digits only: 130700000'],
     ratio: [/^\d+(\.\d+)?\/\d+(\.\d+)?$/, 'n/d: 68/75'],
-    date: [/^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}-\d{2})$/, 'an ISO date: 2023-09-13, 2023-11, --03-22'],
-    period: [/^[^\s\/]+\/[^\s\/]+$/, 'an ISO interval: 2022-12-01/2023-09-30, 2024-01/2024-06'],
+    date: [/^(\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|--\d{2}-\d{2})$/, 'an ISO date: 2023-09-13, 2023-11, --03-22'],
+    period: [/^\d{4}(-\d{2}(-\d{2})?)?\/\d{4}(-\d{2}(-\d{2})?)?$/, 'an ISO interval: 2022-12-01/2023-09-30, 2024-01/2024-06, 2024/2029'],
     doc_ref: [/^\S+$/, 'the number/code without spaces: 132/KH-MTTQ-BTT']
   };
 
@@ -188,8 +190,8 @@
     var byId = new Map(rows.map(function (r) { return [r.id, r]; }));
     var applied = {};
     rows.forEach(function (r) {
-      if (r.review === 'ok' || r.review === 'wrong') applied[r.id] = { d: r.review };
-      else if (r.review === 'fixed') applied[r.id] = { d: 'fix', v: r.value };
+      if (r.review === 'ok' || r.review === 'wrong') applied[r.id] = { d: r.review, n: r.review_note };
+      else if (r.review === 'fixed') applied[r.id] = { d: 'fix', v: r.value, n: r.review_note };
     });
     var sections = data.sections.map(function (a, i) {
       var s = {};
@@ -557,7 +559,9 @@
 
     function setNote(id, text) {
       var l = Object.assign({}, local[id] || {});
-      if (text) l.n = text; else delete l.n;
+      var a = applied[id];
+      if (text || (a && a.n)) l.n = text; else delete l.n;
+      if (a && l.n === (a.n || '')) delete l.n;
       l.f = byId.get(id).fp;
       delete stale[id];
       if (meaningful(l)) local[id] = l; else delete local[id];
@@ -794,7 +798,10 @@
     var notice = noticeFn();
     var docs = data.docs.map(function (d) {
       var applied = {};
-      Object.keys(d.applied).forEach(function (id) { applied[id] = { d: d.applied[id][0], v: d.applied[id][1] }; });
+      Object.keys(d.applied).forEach(function (id) {
+        var a = d.applied[id];
+        applied[id] = { d: a[0], v: a[1], n: a[2] };
+      });
       var fps = {};
       d.ids.forEach(function (id, i) { fps[id] = d.fps[i]; });
       return { doc_id: d.doc_id, key: d.key, total: d.total, ids: d.ids, fps: fps, applied: applied };
