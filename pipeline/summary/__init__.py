@@ -1,2 +1,10 @@
 """Province summary: map every document's sections onto the province's template outline and sum the values
-section by section (``vnreport summary OUTDIR --template T``; ``vnreport template T``)."""
+section by section (``vnreport summary OUTDIR --template T``; ``vnreport template T``).
+
+``template`` reads the outline, ``mapping`` aligns sections, ``sums`` decides what adds up, ``workbook``
+writes summary.xlsx, ``build`` runs it all.
+"""
+from .build import Summary, summarise
+from .template import SummaryError, outline_text
+
+__all__ = ["Summary", "SummaryError", "outline_text", "summarise"]
