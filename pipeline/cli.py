@@ -173,7 +173,13 @@ COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "apply": cmd_apply, "summa
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:  # the output was piped into `head` or a closed pager: stop quietly, as cat does
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
