@@ -13,10 +13,9 @@ import pandas as pd
 
 from ..outputs.files import write_csv
 from . import sums
-from .mapping import Match, Scorer, Texts, Vectoriser, map_document
+from .mapping import MAPPING_COLUMNS, Match, Scorer, Texts, Vectoriser, map_document
 from .template import Node, SummaryError, Template, link_parents, load_template
 
-MAPPING_COLUMNS = ["doc_id", "section_path", "section_title", "template_path", "template_title", "score", "method"]
 TABLES = ("indicators.csv", "sections.csv", "documents.csv")
 METHODS = ("numbering", "title", "inherited", "unmapped")
 

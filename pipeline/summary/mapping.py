@@ -35,23 +35,17 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from ..grammar import table
 from .template import Node, Template
 
-# words every heading of the genre shares: they say nothing about the topic
-GENERIC = ("kết quả", "công tác", "tình hình", "việc", "về")
-FUNCTION = set("và của các những trong với cho được đã là có để theo từ đến này đó một số nay ở như năm"
-               .split())
-# the roles every report of the genre gives its parts, however it words them: a heading naming one gets
-# the role as an extra word, so "Tồn tại, hạn chế" meets "Hạn chế, yếu kém và nguyên nhân"
-ROLES = {
-    "#strength": ("ưu điểm", "mặt làm được", "mặt được", "kết quả đạt được", "mặt mạnh", "thành tích"),
-    "#weakness": ("hạn chế", "tồn tại", "yếu kém", "khuyết điểm", "bất cập", "nguyên nhân"),
-    "#proposal": ("kiến nghị", "đề xuất", "đề nghị"),
-    "#plan": ("phương hướng", "nhiệm vụ trọng tâm", "nhiệm vụ giải pháp", "nhiệm vụ và giải pháp", "giải pháp",
-              "kế hoạch năm", "nhiệm vụ năm", "chương trình công tác năm"),
-    "#assessment": ("đánh giá chung", "nhận xét chung", "đánh giá tổng quát"),
-}
-LEADING = {"công", "tác", "việc", "về", "những"}
+# the genre's words, as data (patterns/summary.toml [mapping]): generic heading words that say nothing about the
+# topic, function words, words dropped from a heading's start, and the roles every report gives its parts
+# ("Tồn tại, hạn chế" meets "Hạn chế, yếu kém và nguyên nhân" through the role #weakness)
+_W = table("summary")["mapping"]
+GENERIC = tuple(_W["generic"])
+FUNCTION = set(_W["function_words"])
+ROLES = {f"#{role}": tuple(phrases) for role, phrases in _W["roles"].items()}
+LEADING = set(_W["leading"])
 BRACKETS = re.compile(r"\([^()]*\)?")
 YEAR = re.compile(r"\bnăm\s+((?:19|20)\d\d)\b")
 NON_WORD = re.compile(r"[^\w\s]|\d|_")
@@ -67,6 +61,9 @@ SIMILAR = 0.5  # a title that similar at the same path counts for FOLLOW
 PARENT_BONUS = 0.08  # a child's score inside its parent's match
 DEPTH_BONUS = 0.04  # same depth in the outline
 NUMBERING_BONUS = 0.5  # the same path, in a report that follows the template
+
+# mapping.csv's columns (CONTRACT: Province summary)
+MAPPING_COLUMNS = ["doc_id", "section_path", "section_title", "template_path", "template_title", "score", "method"]
 
 
 def report_year(texts: list[str]) -> int | None:

@@ -33,17 +33,36 @@ import re
 
 import pandas as pd
 
+from ..grammar import table
 from ..tables import TOTAL_LABEL
 
 SUMMED_KINDS = ("count", "money")
-OPENER = re.compile(r"(?i)trong\s+đó|bao\s+gồm|\bgồm\b|cụ\s+thể|chia\s+ra|\(|:")
+_W = table("summary")["sums"]  # the words, as data: patterns/summary.toml [sums]
+
+
+def _alt(phrases) -> str:
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+
+
+def _change_word(words, exceptions) -> str:
+    """A change word not inside a longer phrase that means something else (tăng cường, giảm nghèo)."""
+    alts = []
+    for w in sorted(words, key=len, reverse=True):
+        tails = [_alt([e[len(w):]]) for e in exceptions if e.startswith(w + " ")]
+        look = "".join(rf"(?!\s+{t})" for t in tails)
+        alts.append(r"\s+".join(map(re.escape, w.split())) + look)
+    return "(?:" + "|".join(alts) + ")"
+
+
+OPENER = re.compile(rf"(?i)\b(?:{_alt(_W['part_openers'])})\b|\(|:")
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*[-+•*]\s")  # a sentence or a list item ends
-LEADS_PARTS = re.compile(r"(?i)^\W*(?:trong\s+đó|cụ\s+thể|bao\s+gồm|gồm)\b")
-CHANGE_WORD = r"(?:tăng(?!\s+cường)|giảm(?!\s+nghèo)|nhiều\s+hơn|ít\s+hơn|cao\s+hơn|thấp\s+hơn|vượt)"
+LEADS_PARTS = re.compile(rf"(?i)^\W*(?:{_alt(_W['part_openers'])})\b")
+CHANGE_WORD = _change_word(_W["change_words"], _W["not_change"])
 CHANGE_BEFORE = re.compile(rf"(?i)\b{CHANGE_WORD}\s+(?:thêm\s+)?$")
 CHANGE_CLAUSE = re.compile(rf"(?i)\b{CHANGE_WORD}\b")
-COMPARED_AFTER = re.compile(r"(?i)^[^;.()]{0,80}?\bso\s+(?:với|cùng\s+kỳ)")
-RUNNING_BEFORE = re.compile(r"(?i)\b(?:nâng|tăng|giảm|đưa)\b[^;.()]{0,50}?\b(?:lên|còn)\s+(?:là\s+)?$")
+COMPARED_AFTER = re.compile(rf"(?i)^[^;.()]{{0,80}}?\b(?:{_alt(_W['compared'])})")
+RUNNING_BEFORE = re.compile(rf"(?i)\b(?:{_alt(_W['running_verbs'])})\b[^;.()]{{0,50}}?\b(?:{_alt(_W['running_particles'])})"
+                            r"\s+(?:là\s+)?$")
 CLAUSE_START = re.compile(r"[;.(]")
 MAX_GAP = 300
 

@@ -18,6 +18,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..outputs.files import atomic_write
 from . import sums
+from .mapping import MAPPING_COLUMNS
 
 HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 HEAD_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
@@ -208,7 +209,6 @@ def unmapped_frame(result, template, sections: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_workbook(path, result, template, sections: pd.DataFrame) -> None:
-    from .build import MAPPING_COLUMNS
 
     def w(tmp):
         wb = Workbook()
