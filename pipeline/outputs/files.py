@@ -121,16 +121,26 @@ def write_xlsx(path: Path, indicators: pd.DataFrame, sections: pd.DataFrame, doc
                     cell.hyperlink = review_link(str(doc_id), str(row_id))
                     cell.font = link
             if name == "Indicators":
-                for col in ("value", "ref_date"):
+                for col in ("value", "value_extracted", "ref_date"):
                     j = list(df.columns).index(col) + 1
                     for cell in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                        if isinstance(cell[0].value, dt.date):
+                        v = cell[0].value
+                        if isinstance(v, dt.date):
                             cell[0].number_format = "yyyy-mm-dd"
+                        elif isinstance(v, bool):
+                            pass
+                        elif isinstance(v, int):
+                            cell[0].number_format = "#,##0"
+                        elif isinstance(v, float):
+                            cell[0].number_format = "#,##0.0##"
             ws.freeze_panes = "A2"
             if ws.max_row >= 1 and ws.max_column >= 1:
                 ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{max(ws.max_row, 1)}"
-            for j, col in enumerate(df.columns, 1):
-                ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, len(col) + 2))
+            for j, col in enumerate(df.columns, 1):  # wide enough for the header and the first rows' values
+                seen = [len(str(v)) + (4 if isinstance(v, int) and v >= 1000 else 0)
+                        for v in (c.value for c, in ws.iter_rows(min_row=2, max_row=201, min_col=j, max_col=j))
+                        if v is not None]
+                ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, len(col) + 3, *seen, 0) + 1)
         wb.save(tmp)
 
     atomic_write(path, w)
