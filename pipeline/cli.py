@@ -76,6 +76,20 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def unwritable(outdir: Path) -> str:
+    """Why OUTDIR cannot take the outputs (empty when it can): checked before any document is read, by creating
+    the folder and a probe file in it."""
+    import tempfile
+
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=outdir, prefix=".vnreport-probe-"):
+            pass
+    except OSError as e:
+        return e.strerror or str(e)
+    return ""
+
+
 def cmd_extract(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -92,6 +106,10 @@ def cmd_extract(args) -> int:
     outdir = Path(args.outdir)
     if outdir.exists() and not outdir.is_dir():
         print(f"vnreport: error: output path is not a folder: {outdir}", file=sys.stderr)
+        return 2
+    problem = unwritable(outdir)
+    if problem:
+        print(f"vnreport: error: cannot write to the output folder {outdir}: {problem}", file=sys.stderr)
         return 2
     total = len(collect(args.inputs, outdir))
     show = err.is_terminal and not args.no_progress

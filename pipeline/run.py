@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import time
 import traceback
 from collections import Counter
@@ -24,6 +25,17 @@ class Input:
     path: Path
     source_file: str
     doc_id: str = ""
+    skip: str = ""  # why the input is listed but not read (a Word lock file, a hidden file or folder)
+
+
+def skip_reason(name: str, walked: bool) -> str:
+    """Word's lock files (``~$báo cáo.docx``) are never reports; hidden files and folders (``.venv``, ``.git``)
+    are passed over in a folder walk (a hidden file named on the command line is read)."""
+    if name.startswith("~$"):
+        return "Word lock file (~$…), not a report"
+    if walked and name.startswith("."):
+        return "hidden file"
+    return ""
 
 
 @dataclass
@@ -47,12 +59,14 @@ def collect(inputs: list[str | Path], exclude: Path | None = None) -> list[Input
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                if skip is not None and f.resolve().is_relative_to(skip):
-                    continue
-                out.append(Input(f, f.relative_to(p).as_posix()))
+            for f in walk(p, skip):
+                rel = f.relative_to(p).as_posix()
+                if f.is_dir():  # a hidden folder: one row, its files are not walked
+                    out.append(Input(f, rel + "/", skip="hidden folder"))
+                else:
+                    out.append(Input(f, rel, skip=skip_reason(f.name, True)))
         else:
-            out.append(Input(p, str(raw)))
+            out.append(Input(p, str(raw), skip=skip_reason(p.name, False)))
     stems = Counter(i.path.stem for i in out)
     used: set[str] = set()
     for i in out:
@@ -63,6 +77,26 @@ def collect(inputs: list[str | Path], exclude: Path | None = None) -> list[Input
         used.add(doc_id)
         i.doc_id = doc_id
     return out
+
+
+def walk(folder: Path, exclude: Path | None) -> list[Path]:
+    """A folder's files, sorted, without descending into hidden folders (returned themselves) or ``exclude``."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        r = Path(root)
+        keep = []
+        for d in dirs:
+            sub = r / d
+            if exclude is not None and sub.resolve().is_relative_to(exclude):
+                continue
+            (found.append(sub) if d.startswith(".") else keep.append(d))
+        dirs[:] = keep
+        for f in files:
+            fp = r / f
+            if exclude is not None and fp.resolve().is_relative_to(exclude):
+                continue
+            found.append(fp)
+    return sorted(found)
 
 
 def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None = None) -> tuple[list, list, dict]:
@@ -96,7 +130,10 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
                "title": "", "issuer": "", "number": "", "issued": "", "period": "", "sha256": ""}
         if progress:
             progress(item)
-        if ext not in SUPPORTED:
+        if item.skip:
+            row["status"], row["error"], row["format"] = "skipped", item.skip, (
+                "folder" if item.source_file.endswith("/") else row["format"])
+        elif ext not in SUPPORTED:
             row["status"], row["error"] = "skipped", f"unsupported file type '{ext or '(none)'}'"
         else:
             try:
@@ -125,11 +162,25 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
 
 
 def extract(paths):
-    """Python API: the indicator table of ``paths`` (files and/or folders) as a DataFrame."""
-    from .records import EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS
+    """Python API: the indicator table of ``paths`` (files and/or folders) as a DataFrame.
+
+    A path that does not exist raises ``FileNotFoundError`` (as the command line's usage error). Documents that
+    fail are reported, not raised: a warning names each with its reason, and ``df.attrs["documents"]`` holds the
+    rows of documents.csv (status ok / failed / skipped, with the reason) as dicts."""
+    import warnings
+
     import pandas as pd
+
+    from .records import DOCUMENT_COLUMNS, EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"input not found: {', '.join(missing)}")
     res = run(list(paths))
-    return pd.DataFrame(res.indicators, columns=INDICATOR_COLUMNS + EXTRA_INDICATOR_COLUMNS)
+    for line in res.errors:
+        warnings.warn(f"vnreport: {line}", stacklevel=2)
+    df = pd.DataFrame(res.indicators, columns=INDICATOR_COLUMNS + EXTRA_INDICATOR_COLUMNS)
+    df.attrs["documents"] = [{c: d.get(c) for c in DOCUMENT_COLUMNS} for d in res.documents]
+    return df

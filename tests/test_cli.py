@@ -194,3 +194,52 @@ def test_outputs_have_normal_permissions(run_folder):
     os.umask(mask)
     for name in ("indicators.csv", "indicators.xlsx", "documents.csv", "sections.csv"):
         assert (out / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+
+
+def test_lock_files_and_hidden_files_are_skipped_with_a_reason(tmp_path):
+    src = tmp_path / "in"
+    (src / ".venv" / "lib").mkdir(parents=True)
+    (src / ".venv" / "lib" / "site.txt").write_text("Có 12 hội nghị.", encoding="utf-8")
+    shutil.copy(CORPUS / "txt" / "004_f162b015986022fe.txt", src / "report.txt")
+    (src / "~$report.docx").write_bytes(b"\x00" * 162)
+    (src / ".notes.txt").write_text("Có 5 hội nghị.", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "--no-progress"]) == 0
+    d = docs_csv(out)
+    assert d["report.txt"]["status"] == "ok"
+    assert d["~$report.docx"]["status"] == "skipped" and "lock file" in d["~$report.docx"]["error"]
+    assert d[".notes.txt"]["status"] == "skipped" and d[".notes.txt"]["error"] == "hidden file"
+    assert d[".venv/"]["status"] == "skipped" and d[".venv/"]["error"] == "hidden folder"
+    assert not any("site.txt" in k for k in d)
+
+
+def test_unwritable_output_folder_is_a_usage_error_before_any_work(tmp_path, capsys, monkeypatch):
+    import pipeline.run
+
+    def boom(*a, **k):
+        raise AssertionError("a document was read")
+
+    monkeypatch.setattr(pipeline.run, "ingest", boom)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc = main(["extract", str(CORPUS / "txt"), "-o", str(blocker / "out"), "--no-progress"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "cannot write to the output folder" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_python_api_raises_on_missing_input_and_reports_failures(tmp_path):
+    import warnings
+
+    import pipeline
+
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        pipeline.extract([tmp_path / "missing.txt"])
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 no zip")
+    shutil.copy(CORPUS / "txt" / "004_f162b015986022fe.txt", tmp_path / "good.txt")
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        df = pipeline.extract(tmp_path)
+    assert any("broken.docx" in str(x.message) for x in w)
+    status = {d["source_file"]: d["status"] for d in df.attrs["documents"]}
+    assert status == {"broken.docx": "failed", "good.txt": "ok"} and len(df) > 0
