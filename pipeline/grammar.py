@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from importlib import resources
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,13 +20,21 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def patterns_dir() -> Path:
+    """The folder of ``*.toml`` rules: ``$VNREPORT_PATTERNS``, else the package's own ``pipeline.patterns`` (the
+    top-level ``patterns/`` folder, which the wheel ships under that name), else ``patterns/`` beside the
+    package in a source checkout."""
     env = os.environ.get("VNREPORT_PATTERNS")
     if env:
         return Path(env)
+    try:
+        common = resources.files("pipeline.patterns").joinpath("common.toml")  # a data folder, no __init__.py
+        if common.is_file():
+            return Path(str(common)).parent
+    except (ModuleNotFoundError, TypeError):
+        pass
     here = Path(__file__).resolve().parent
-    for cand in (here.parent / "patterns", here / "patterns"):
-        if cand.is_dir():
-            return cand
+    if (here.parent / "patterns").is_dir():
+        return here.parent / "patterns"
     raise FileNotFoundError("patterns/ folder not found (set VNREPORT_PATTERNS)")
 
 

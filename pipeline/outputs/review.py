@@ -20,6 +20,7 @@ import hashlib
 import html
 import json
 import re
+from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,7 +28,7 @@ import pandas as pd
 
 from .files import write_text
 
-ASSETS = Path(__file__).with_name("review_assets")
+ASSETS = resources.files("pipeline.outputs").joinpath("review_assets")  # package data, also inside a wheel
 KINDS = ["count", "money", "percent", "ratio", "date", "period", "doc_ref"]
 KIND_LABELS = {"count": "count", "money": "money", "percent": "percent", "ratio": "ratio", "date": "date",
                "period": "period", "doc_ref": "doc ref"}

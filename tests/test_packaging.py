@@ -1,0 +1,56 @@
+"""The wheel carries everything the tool reads at run time (the rules in patterns/, the review page's assets):
+built, installed into a fresh virtual environment and run from another folder."""
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    dist = tmp_path_factory.mktemp("dist")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                        "-w", str(dist), str(ROOT)], capture_output=True, text=True)
+    if r.returncode != 0 and "No module named" in r.stderr and "setuptools" in r.stderr:
+        pytest.skip("setuptools is not installed in this environment")
+    assert r.returncode == 0, r.stderr
+    (whl,) = dist.glob("vnreport-*.whl")
+    return whl
+
+
+def test_wheel_holds_the_rules_and_the_page_assets(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    rules = {p.name for p in (ROOT / "patterns").glob("*.toml")}
+    assert rules and {f"pipeline/patterns/{n}" for n in rules} <= names
+    assets = {p.name for p in (ROOT / "pipeline" / "outputs" / "review_assets").iterdir()}
+    assert {f"pipeline/outputs/review_assets/{n}" for n in assets} <= names
+    assert not any(n.startswith(("tests/", "corpus/")) for n in names)
+
+
+def test_installed_wheel_runs_from_another_folder(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    # the dependencies come from this environment (no network here); the package itself only from the wheel
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "vnreport-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    r = subprocess.run([str(env_dir / "bin" / "vnreport"), "extract", str(CORPUS / "txt" / "003_6617312135f34f8a.txt"),
+                        "-o", "out", "--no-progress"], cwd=work, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert (work / "out" / "indicators.csv").stat().st_size > 1000
+    assert (work / "out" / "review" / "003_6617312135f34f8a.html").is_file()
+    where = subprocess.run([str(py), "-c", "import pipeline, pipeline.grammar as g; print(pipeline.__file__); "
+                            "print(g.patterns_dir())"], cwd=work, capture_output=True, text=True, check=True)
+    pkg, rules = where.stdout.split()
+    assert pkg.startswith(str(env_dir)) and rules.startswith(str(env_dir)), where.stdout
