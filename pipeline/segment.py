@@ -79,7 +79,8 @@ def parse_heading(line: str) -> tuple[int, str, str] | None:
     if m and UPPER_START.match(m.group(2)):
         return 1, m.group(1), clean_title(m.group(2))
     m = MULTI_H.match(s)
-    if m and UPPER_START.match(m.group(2)):
+    # "2.0 (PCI) …" is a version or a score, not a heading: outline numbers count from 1 at every level
+    if m and UPPER_START.match(m.group(2)) and all(int(x) > 0 for x in m.group(1).split(".")):
         return m.group(1).count(".") + 2, m.group(1), clean_title(m.group(2))
     m = SINGLE_H.match(s)
     if m and UPPER_START.match(m.group(2)) and int(m.group(1)) <= 50:

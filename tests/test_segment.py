@@ -1,6 +1,6 @@
 """The heading tree: the shapes of headings real reports use, and the lines that only look like one."""
 from pipeline.ingest import read_text_blocks
-from pipeline.segment import part_label, segment
+from pipeline.segment import parse_heading, part_label, segment
 
 
 def paths(text):
@@ -120,3 +120,10 @@ def test_part_written_as_a_word():
 def test_roman_numerals_must_follow_a_sequence():
     got, _ = paths("I. MỘT\nII. HAI\nC. KHÔNG PHẢI SỐ LA MÃ\nIV. BỐN\nIII. BA\n")
     assert [p for p, _ in got] == ["I", "II", "IV", "III"]
+
+
+def test_a_zero_in_a_number_is_no_heading():
+    """Outline numbers count from 1 at every level: "2.0 Chỉ số …" is a version or a score, not section 2.0."""
+    assert parse_heading("2.0 Chỉ số năng lực cạnh tranh cấp tỉnh đạt 65,1 điểm") is None
+    assert parse_heading("1.0. Kết quả") is None
+    assert parse_heading("2.1. Kết quả") == (3, "2.1", "Kết quả")
