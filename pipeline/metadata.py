@@ -22,6 +22,8 @@ ISSUED = regex.compile(r"ngày[\s.…_]*(?P<d>\d{1,2})?[\s.…_]*tháng[\s.…_]
                        regex.I)
 YEAR = regex.compile(r"(?<![\p{L}\d/])(?i:năm)\s+(?P<y>(?:19|20)\d\d)(?![\d/])")
 DECOR = regex.compile(r"^[^\p{L}\d]*$")
+# a Word letterhead cell joins its lines: "HUYỆN ỦY SÌN HỒ * Số 215-BC/HU" is a body, a star and a number
+CELL_BREAK = regex.compile(r"\s+\*+\s+|\s+(?=Số\s*:|Số\s+\d)")
 MARKUP = regex.compile(r"^#+\s*|\[bookmark:[^\]]*\]|\*\*")  # Markdown heading marks, pandoc bookmarks, bold
 
 
@@ -43,6 +45,8 @@ class Letterhead:
         self.openers = regex.compile(r"^(?:" + "|".join(regex.escape(o) for o in lh["preamble_openers"]) + r")\b")
         words = set(lh["title_words"]) | {t.upper() for t in (doc_types or [])}
         self.title_words = {" ".join(_words(w)) for w in words}
+        # "BÁO CÁO TỔNG KẾT CÔNG TÁC NĂM 2023": the report's type and its title on one line
+        self.title_heads = sorted((_words(w) for w in lh["title_words"]), key=len, reverse=True)
         self.max_title = int(lh.get("max_title_lines", 4))
 
     # ----------------------------------------------------------------- pieces
@@ -51,9 +55,13 @@ class Letterhead:
         for line in text[:end].split("\n"):
             cpos = pos
             for cell in line.split("\t"):
-                clean = " ".join(MARKUP.sub("", cell).split())
-                if clean:
-                    out.append(Piece(cpos + len(cell) - len(cell.lstrip()), clean))
+                at = 0
+                for part in CELL_BREAK.split(cell):
+                    at = cell.find(part, at)
+                    clean = " ".join(MARKUP.sub("", part).split())
+                    if clean:
+                        out.append(Piece(cpos + at + len(part) - len(part.lstrip()), clean))
+                    at += len(part)
                 cpos += len(cell) + 1
             pos += len(line) + 1
         return out
@@ -98,15 +106,27 @@ class Letterhead:
     def is_title_word(self, p: Piece) -> bool:
         return self._upper(p.text) and " ".join(_words(p.text)) in self.title_words
 
+    def title_head(self, p: Piece) -> Piece | None:
+        """The title after the report's type on the same line ("BÁO CÁO Tổng kết …"), as a piece of its own."""
+        w = _words(p.text)
+        for head in self.title_heads:
+            if len(w) > len(head) and w[:len(head)] == head and p.text[:1].isupper():
+                m = regex.match(r"\s*" + r"[\s:.\-–]*".join(regex.escape(x) for x in head) + r"[\s:.\-–]*",
+                                p.text, regex.I)
+                if m and regex.fullmatch(r"[\p{Lu}\s]+", p.text[:m.end()].strip()):
+                    return Piece(p.start + m.end(), p.text[m.end():])
+        return None
+
     # ----------------------------------------------------------------- reading
     def read(self, text: str, first_heading: int | None, values=None) -> dict[str, str]:
         """``values(text)`` gives a title's resolved candidates (the extractor's), for its period."""
         end = first_heading if first_heading is not None else min(len(text), 6000)
         pieces = self.pieces(text, end)
         self.classify(pieces)
-        mark = next((i for i, p in enumerate(pieces) if self.is_title_word(p)), None)
+        mark = next((i for i, p in enumerate(pieces) if self.is_title_word(p) or self.title_head(p)), None)
         if mark is not None:
-            head, rest = pieces[:mark], pieces[mark + 1:]
+            first = self.title_head(pieces[mark]) if not self.is_title_word(pieces[mark]) else None
+            head, rest = pieces[:mark], ([first] if first else []) + pieces[mark + 1:]
         else:  # no "BÁO CÁO" line: the letterhead is the leading run of letterhead pieces
             k = 0
             while k < len(pieces) and pieces[k].kind in ("motto", "number", "date", "decor", "body"):
