@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..records import Block, Document
 
-SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf"}
+SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".doc": "doc", ".rtf": "rtf"}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -54,7 +54,13 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise IngestError(f"not UTF-8 text (byte {e.start} is invalid); save it as UTF-8 and retry") from None
+        from .legacy import decode_bytes
+
+        legacy = decode_bytes(data)
+        if legacy is None:
+            raise IngestError(f"not UTF-8 text (byte {e.start} is invalid), nor plainly Vietnamese in UTF-16, "
+                              "cp1258, TCVN3 or VNI; save it as UTF-8 and retry") from None
+        return legacy[0]
 
 
 def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
@@ -62,7 +68,10 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
     if not data.strip():
         raise IngestError("the file is empty")
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise IngestError("binary data, not a text file")
+        from .legacy import utf16
+
+        if utf16(data) is None:
+            raise IngestError("binary data, not a text file")
     text = decode(data)
     return text, read_text_blocks(text), None
 
@@ -229,6 +238,10 @@ def ingest(path: Path, doc_id: str, source_file: str) -> Document:
         text, blocks, pages = read_text(path, fmt)
     elif fmt == "docx":
         text, blocks, pages = read_docx(path)
+    elif fmt in ("doc", "rtf"):  # through LibreOffice
+        from . import office
+
+        text, blocks, pages = office.read(path, IngestError, read_docx)
     else:
         text, blocks, pages = read_pdf(path)
     if not text.strip():
