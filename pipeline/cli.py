@@ -6,6 +6,7 @@ Exit status: 0 every document processed; 1 some document failed (outputs still w
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,33 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def positive_int(v: str) -> int:
+    try:
+        n = int(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {v!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {v}")
+    return n
+
+
+def positive_float(v: str) -> float:
+    try:
+        x = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {v!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {v}")
+    return x
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="vnreport", description="Turn Vietnamese administrative reports into an indicator table.")
     p.add_argument("--version", action="version", version=f"vnreport {__version__}")
@@ -29,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--debug", action="store_true", help="show a traceback when a document fails")
     e.add_argument("--no-progress", action="store_true", help="no progress bar")
     e.add_argument("--spacy", action="store_true", help="also write docs.spacy (a spaCy DocBin)")
+    e.add_argument("--ocr", action="store_true", help="read scanned PDFs with OCR (tesseract, Vietnamese)")
+    e.add_argument("--jobs", "-j", type=positive_int, default=None, metavar="N",
+                   help="documents processed in parallel (default: all cores)")
+    e.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local worker processes (default) or a Dask distributed cluster")
+    e.add_argument("--scheduler", metavar="ADDRESS",
+                   help="the Dask scheduler (tcp://host:8786); without it --executor dask starts a local cluster")
+    e.add_argument("--timeout", type=positive_float, default=120.0, metavar="S",
+                   help="seconds a document may take before it fails (default 120)")
+    e.add_argument("--no-cache", action="store_true",
+                   help="re-extract every document (default: unchanged inputs reuse OUTDIR/.cache)")
     a = sub.add_parser("apply", help="merge the analyst's decisions.csv (from the review pages) into OUTDIR")
     a.add_argument("outdir", metavar="OUTDIR", help="an extract OUTDIR")
     a.add_argument("decisions", metavar="DECISIONS.csv", help="id,decision,value,note (decision ok/wrong/fix)")
@@ -90,12 +129,60 @@ def unwritable(outdir: Path) -> str:
     return ""
 
 
+class Outputs:
+    """Each document's outputs written as it is done: its text, its rows appended to the tables (moved into
+    place at the end), its review page, its Doc for ``docs.spacy``."""
+
+    def __init__(self, outdir: Path, spacy: bool):
+        from .outputs.files import TableStream
+        from .outputs.review import ReviewStream
+
+        self.outdir = outdir
+        self.tables = TableStream(outdir)
+        self.review = ReviewStream(outdir)
+        self.docbin = self.nlp = None
+        if spacy:
+            from spacy.tokens import DocBin
+
+            from .outputs.spacy_docs import blank_vi
+
+            self.docbin, self.nlp = DocBin(store_user_data=True), blank_vi()
+
+    def __call__(self, item, r) -> None:
+        from .outputs import write_text
+
+        if r.text is not None:
+            write_text(self.outdir / "text" / f"{item.doc_id}.txt", r.text)
+        frames = self.tables.add(r.rows, r.sections, r.document)
+        self.review.add_frames(frames["documents"], r.text or "", frames["indicators"], frames["sections"])
+        if self.docbin is not None and r.document["status"] == "ok" and r.text is not None:
+            from .outputs.spacy_docs import build_docs
+
+            for doc in build_docs({item.doc_id: r.text}, frames["indicators"], frames["sections"], nlp=self.nlp):
+                self.docbin.add(doc)
+
+    def close(self) -> None:
+        self.tables.close()
+        self.review.close()
+        if self.docbin is not None:
+            from .outputs.files import atomic_write
+
+            data = self.docbin.to_bytes()
+
+            def w(tmp):
+                with open(tmp, "wb") as f:
+                    f.write(data)
+
+            atomic_write(self.outdir / "docs.spacy", w)
+
+    def abort(self) -> None:
+        self.tables.abort()
+
+
 def cmd_extract(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .outputs import write_all, write_text
-    from .outputs.review import write_review
     from .run import collect, run
 
     err = Console(stderr=True)
@@ -111,38 +198,44 @@ def cmd_extract(args) -> int:
     if problem:
         print(f"vnreport: error: cannot write to the output folder {outdir}: {problem}", file=sys.stderr)
         return 2
+    if args.scheduler and args.executor != "dask":
+        print("vnreport: error: --scheduler needs --executor dask", file=sys.stderr)
+        return 2
+    if args.executor == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print('vnreport: error: --executor dask needs Dask distributed: pip install "vnreport[dask]"',
+                  file=sys.stderr)
+            return 2
     total = len(collect(args.inputs, outdir))
     show = err.is_terminal and not args.no_progress
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=not show)
-    with progress:
-        task = progress.add_task("extracting", total=total)
+    sink = Outputs(outdir, args.spacy)
+    try:
+        with progress:
+            task = progress.add_task("extracting", total=total)
 
-        def tick(item, _state={"n": 0}):
-            if _state["n"]:
+            def tick(item):
                 progress.advance(task)
-            _state["n"] += 1
-            progress.update(task, description=f"{item.source_file[:40]:40s}")
+                progress.update(task, description=f"{item.source_file[:40]:40s}")
 
-        res = run(args.inputs, progress=tick, debug=args.debug, exclude=outdir)
-        progress.update(task, completed=total)
+            res = run(args.inputs, progress=tick, debug=args.debug, exclude=outdir, sink=sink,
+                      jobs=args.jobs or default_jobs(), timeout=args.timeout, executor=args.executor,
+                      scheduler=args.scheduler, cache=None if args.no_cache else outdir / ".cache", ocr=args.ocr)
+            progress.update(task, completed=total)
+        sink.close()
+    except BaseException:
+        sink.abort()
+        raise
     for line in res.errors:
         print(f"vnreport: {line}", file=sys.stderr)
-    text_dir = outdir / "text"
-    for doc_id, text in res.texts.items():
-        write_text(text_dir / f"{doc_id}.txt", text)
-    tables = write_all(outdir, res.indicators, res.sections, res.documents)
-    write_review(outdir, tables["indicators"], tables["sections"], tables["documents"], res.texts)
-    if args.spacy:
-        from .outputs.spacy_docs import write_docbin
-
-        write_docbin(outdir / "docs.spacy", res.texts, tables["indicators"], tables["sections"])
-    status = Counter(d["status"] for d in res.documents)
-    kinds = Counter(r["kind"] for r in res.indicators)
+    status, kinds = res.counts, res.kinds
     out = Console()
     out.print(f"documents: {status.get('ok', 0)} ok, {status.get('failed', 0)} failed, "
               f"{status.get('skipped', 0)} skipped")
-    out.print(f"indicators: {len(res.indicators)}" + (" (" + ", ".join(
+    out.print(f"indicators: {res.n_indicators}" + (" (" + ", ".join(
         f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")" if kinds else ""))
     out.print(f"outputs: {outdir}/indicators.csv, indicators.xlsx, sections.csv, documents.csv, text/, "
               f"review/index.html" + (", docs.spacy" if args.spacy else ""))

@@ -63,6 +63,96 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+NUMBER_PIECES = ("{num}", "{dnum}", "{snum}", "{rnum}", "[0-9]")  # pieces whose every match starts with a digit
+
+
+def _group_end(src: str, i: int) -> int:
+    """The index after the parenthesised group opening at ``src[i]`` (escapes and classes respected)."""
+    depth, j, cls = 0, i, False
+    while j < len(src):
+        c = src[j]
+        if c == "\\":
+            j += 2
+            continue
+        if cls:
+            cls = c != "]"
+        elif c == "[":
+            cls = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return -1
+
+
+def _top_alternatives(body: str) -> list[str]:
+    out, depth, cls, j, start = [], 0, False, 0, 0
+    while j < len(body):
+        c = body[j]
+        if c == "\\":
+            j += 2
+            continue
+        if cls:
+            cls = c != "]"
+        elif c == "[":
+            cls = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(body[start:j])
+            start = j + 1
+        j += 1
+    return out + [body[start:]]
+
+
+def first_chars(source: str, g: Grammar) -> str | None:
+    """The characters a match of the rule can start with, as a character class (``None`` when the rule's shape
+    is not one this knows: such a rule is scanned unguarded). Known shapes: leading lookbehinds and ``{rank}``,
+    then an optional qualifier (``{qual}`` or ``(?i:từ)``) and its space, then a number group every alternative
+    of which is a digit-first piece."""
+    src = source.replace("{amount}", "(?:(?P<qual>{qual}){__})?(?P<n1>{num}|{dnum})", 1) \
+        if source.startswith("{amount}") else source
+    if src.startswith("{rank}"):
+        src = src[len("{rank}"):]
+    while src.startswith(("(?<!", "(?<=")):
+        end = _group_end(src, 0)
+        if end < 0:
+            return None
+        src = src[end:]
+    chars = set("0123456789")
+    for qual, words in (("(?:(?P<qual>{qual}){__})?", g.lexicon.get("qualifiers", [])),
+                        ("(?:(?P<qual>(?i:từ)){__})?", ["từ"])):
+        if src.startswith(qual):
+            if not words:
+                return None
+            for w in words:
+                chars |= {w[0], w[0].lower(), w[0].upper()}
+            src = src[len(qual):]
+            break
+    for name in ("(?P<n1>", "(?P<a>"):
+        if src.startswith(name):
+            end = _group_end(src, 0)
+            if end < 0:
+                return None
+            alts = _top_alternatives(src[len(name):end - 1])
+            if all(a.startswith(NUMBER_PIECES) for a in alts):
+                return "".join(sorted(chars))
+    return None
+
+
+def guarded(rule, g: Grammar):
+    chars = first_chars(rule.source, g)
+    if chars is None:
+        return rule.rx
+    cls = "".join(regex.escape(c) for c in chars)
+    return regex.compile(f"(?=[{cls}])(?:{rule.rx.pattern})", rule.rx.flags)
+
+
 class Extractor:
     def __init__(self, grammar: Grammar | None = None):
         self.g = grammar or load()
@@ -93,11 +183,15 @@ class Extractor:
                 + r"(?:[ \t]*/[ \t]*" + PER_ONE % "|".join(regex.escape(p) for p in lex.get("per_units", [])) + ")*"),
             regex.I)
 
+        # each rule's regex behind a lookahead on the characters its match can start with (same matches, the
+        # scan skips the other positions without trying every qualifier or lookbehind there)
+        self.scan = [(rule, guarded(rule, self.g)) for rule in self.g.rules]
+
     # ------------------------------------------------------------------ proposals
     def proposals(self, text: str, lo: int = 0, hi: int | None = None):
         hi = len(text) if hi is None else hi
-        for rule in self.g.rules:
-            for m in rule.rx.finditer(text, lo, hi, overlapped=False):
+        for rule, rx in self.scan:
+            for m in rx.finditer(text, lo, hi, overlapped=False):
                 yield from self.normalise(rule.kind, rule.name, rule.priority, m, text)
 
     def normalise(self, kind, name, prio, m, text):

@@ -5,16 +5,13 @@ One document's failure is recorded and the batch goes on; nothing already extrac
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import time
-import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .extraction import Extractor
-from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks
+from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks  # noqa: F401 (names kept for callers)
 from .metadata import Letterhead
 from .records import Document
 from .segment import segment
@@ -45,10 +42,13 @@ class Result:
     documents: list[dict] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)  # documents by status
+    kinds: Counter = field(default_factory=Counter)  # indicator rows by kind
+    n_indicators: int = 0
 
     @property
     def failed(self) -> int:
-        return sum(d["status"] == "failed" for d in self.documents)
+        return self.counts["failed"]
 
 
 def collect(inputs: list[str | Path], exclude: Path | None = None) -> list[Input]:
@@ -117,47 +117,51 @@ def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None =
 
 
 def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None,
-        exclude: Path | None = None) -> Result:
-    extractor = extractor or Extractor()
-    letterhead = Letterhead(doc_types=list(extractor.g.doc_types))
+        exclude: Path | None = None, *, jobs: int = 1, timeout: float | None = None, executor: str = "local",
+        scheduler: str | None = None, cache: Path | str | None = None, ocr: bool = False, sink=None,
+        keep: bool | None = None) -> Result:
+    """Every document of ``inputs`` through ingest → segment → extract, in input order.
+
+    ``jobs`` worker processes (``executor="local"``) or a Dask cluster (``executor="dask"``, ``scheduler`` its
+    address); ``timeout`` seconds per document (None: no limit; with one job and no limit the documents are read
+    in this process); ``cache`` a folder of cached results. ``sink(item, result)`` receives each document as it is
+    done (the CLI streams it to the files); ``keep`` (default: no sink) keeps every row in the Result."""
+    from .executors import DocResult, Options, execute, set_extractor
+
+    if extractor is not None:
+        set_extractor(extractor)
+    keep = sink is None if keep is None else keep
     res = Result()
     items = collect(inputs, exclude)
-    for item in items:
-        t0 = time.perf_counter()
-        ext = item.path.suffix.lower()
-        row = {"doc_id": item.doc_id, "source_file": item.source_file, "format": SUPPORTED.get(ext, ext.lstrip(".")),
-               "status": "ok", "error": "", "pages": None, "chars": None, "indicators": 0, "seconds": 0.0,
-               "title": "", "issuer": "", "number": "", "issued": "", "period": "", "sha256": ""}
-        if progress:
-            progress(item)
-        if item.skip:
-            row["status"], row["error"], row["format"] = "skipped", item.skip, (
-                "folder" if item.source_file.endswith("/") else row["format"])
-        elif ext not in SUPPORTED:
-            row["status"], row["error"] = "skipped", f"unsupported file type '{ext or '(none)'}'"
-        else:
-            try:
-                if not item.path.exists():
-                    raise IngestError("file not found")
-                with open(item.path, "rb") as f:
-                    row["sha256"] = hashlib.file_digest(f, "sha256").hexdigest()
-                doc = ingest(item.path, item.doc_id, item.source_file)
-                rows, sections, meta = process(doc, extractor, letterhead)
-                row.update(meta)
-                res.indicators.extend(dataclasses.asdict(r) for r in rows)
-                res.sections.extend(sections)
-                res.texts[item.doc_id] = doc.text
-                row.update(pages=doc.pages, chars=len(doc.text), indicators=len(rows))
-            except IngestError as e:
-                row["status"], row["error"] = "failed", str(e)
-            except Exception as e:  # noqa: BLE001 — one bad file must not stop the batch
-                row["status"], row["error"] = "failed", f"could not be processed ({type(e).__name__}: {e})"
-                if debug:
-                    traceback.print_exc()
+    options = Options(debug=debug, ocr=ocr, timeout=timeout, cache=str(cache) if cache else None)
+    results = execute(items, options, jobs=jobs, executor=executor, scheduler=scheduler)
+    try:
+        for item, r in zip(items, results):
+            r: DocResult
+            if progress:
+                progress(item)
+            row = r.document
             if row["status"] == "failed":
                 res.errors.append(f"{item.source_file}: {row['error']}")
-        row["seconds"] = round(time.perf_counter() - t0, 3)
-        res.documents.append(row)
+                if debug and r.trace:
+                    import sys
+
+                    print(r.trace, file=sys.stderr, end="")
+            res.counts[row["status"]] += 1
+            res.kinds.update(x["kind"] for x in r.rows)
+            res.n_indicators += len(r.rows)
+            if sink is not None:
+                sink(item, r)
+            if keep:
+                res.indicators.extend(r.rows)
+                res.sections.extend(r.sections)
+                if r.text is not None:
+                    res.texts[item.doc_id] = r.text
+                res.documents.append(row)
+    finally:
+        close = getattr(results, "close", None)
+        if close:
+            close()
     return res
 
 

@@ -27,6 +27,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .legacy import table as legacy_table
+
 SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUP_BACK = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
@@ -117,6 +119,7 @@ def read(path, TextBuilder, IngestError):
     if not any(ln.text.strip() or ln.rows for p in pages for ln in p):
         raise IngestError("the PDF has no text layer (a scanned image?); run OCR first")
     _repair_legacy(pages)
+    _decode_unnamed_legacy(pages)
     _drop_running_lines(pages)
     _mark_footnotes(pages, rules)
     _continue_tables(pages)
@@ -130,12 +133,22 @@ def _runs(tp, raw, height: float) -> list[list[Ch]]:
     runs: list[list[Ch]] = [[]]
     buf, flags = ctypes.create_string_buffer(128), ctypes.c_int()
     fonts: dict[bytes, str | None] = {}
+    # the raw calls with reused buffers (pypdfium2's get_charbox helper allocates four doubles per character)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
+    loose = raw.FS_RECTF()
+    loose_ref = ctypes.byref(loose)
+    text_page = tp.raw
+    get_unicode, get_font_info, get_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetFontInfo, raw.FPDFText_GetCharBox
+    get_loose, get_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
+    last = None  # the current run's last drawn character
     for i in range(tp.count_chars()):
-        u = raw.FPDFText_GetUnicode(tp.raw, i)
+        u = get_unicode(text_page, i)
         if u in (13, 10):
             runs.append([])
+            last = None
             continue
-        raw.FPDFText_GetFontInfo(tp.raw, i, buf, 128, ctypes.byref(flags))
+        get_font_info(text_page, i, buf, 128, ctypes.byref(flags))
         name = buf.value
         if name not in fonts:
             fonts[name] = legacy_font(name.decode("latin-1"))
@@ -145,20 +158,23 @@ def _runs(tp, raw, height: float) -> list[list[Ch]]:
         else:
             # PDFium reports a hyphen at a line end as a generated char (0x02) or a soft hyphen
             ch = "-" if u in (2, 0xFFFE, 0xAD) else chr(u)
-        box = tp.get_charbox(i)
-        x0, x1 = box[0], box[2]
-        if not ch.isspace():
+        if not get_box(text_page, i, *refs):
+            from pypdfium2 import PdfiumError
+
+            raise PdfiumError("Failed to get charbox.")
+        x0, x1 = left.value, right.value
+        ink = not ch.isspace()
+        if ink:
             # horizontally the advance box (ink plus side bearings), which is what lines are set by
-            loose = raw.FS_RECTF()
-            if raw.FPDFText_GetLooseCharBox(tp.raw, i, loose) and loose.right > loose.left:
+            if get_loose(text_page, i, loose_ref) and loose.right > loose.left:
                 x0, x1 = loose.left, loose.right
-        c = Ch(ch, x0, x1, height - box[3], height - box[1], raw.FPDFText_GetFontSize(tp.raw, i))
-        if c.ink:
-            last = next((p for p in reversed(runs[-1]) if p.ink), None)
+        c = Ch(ch, x0, x1, height - top.value, height - bottom.value, get_size(text_page, i))
+        if ink:
             # PDFium sometimes hangs the next line's first glyph (a footnote's mark) on a line: a glyph
             # back at the left, off the line's height, starts a new line
             if last is not None and c.x0 < last.x0 - 2 and min(c.bottom, last.bottom) <= max(c.top, last.top):
                 runs.append([])
+            last = c
         runs[-1].append(c)
     merged: list[list[Ch]] = []
     for run in runs:
@@ -456,17 +472,12 @@ LEGACY = str.maketrans({"ƣ": "ư", "Ƣ": "Ư"})
 VIET = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
 
 
-# TCVN3 (ABC), the 8-bit encoding of the .VnTime/.VnArial fonts: byte → letter. PDFs made with those fonts
+# TCVN3 (ABC), the 8-bit encoding of the .VnTime/.VnArial fonts: byte → letter (the table is data:
+# encodings/tcvn3.toml, shared with the .doc/.rtf and text-file readers in ``legacy``). PDFs made with those fonts
 # carry the bytes as Latin-1/cp1252 characters ("B¸o c¸o" for "Báo cáo"); "ư" (0xAD, a soft hyphen) comes out
 # as a soft hyphen, a minus sign or PDFium's generated line-end hyphen. The ...H fonts (.VnTimeH) draw
 # the same codes as capitals.
-TCVN3 = dict(zip(
-    [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE]
-    + [0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBB, 0xBC, 0xBD, 0xBE, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB]
-    + [0xCC, 0xCE, 0xCF, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xDC, 0xDD, 0xDE]
-    + [0xDF, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE]
-    + [0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE],
-    "ĂÂÊÔƠƯĐăâêôơưđ" "àảãáạằẳẵắặầẩẫấậ" "èẻẽéẹềểễếệìỉĩíị" "òỏõóọồổỗốộờởỡớợ" "ùủũúụừửữứựỳỷỹýỵ"))
+TCVN3 = legacy_table("tcvn3").letters
 
 
 def legacy_font(name: str) -> str | None:
@@ -517,6 +528,24 @@ def _repair_legacy(pages: list[list[Line]]) -> None:
         for ln in p:
             ln.text = unicodedata.normalize("NFC", ln.text.translate(LEGACY))
             ln.rows = [[unicodedata.normalize("NFC", c.translate(LEGACY)) for c in r] for r in ln.rows]
+
+
+def _decode_unnamed_legacy(pages: list[list[Line]]) -> None:
+    """Legacy-font text whose font name does not tell (a VNI font, a TCVN3 font embedded under another name):
+    the whole document's words decide (``legacy.guess_text``: plainly Vietnamese once decoded, and not before);
+    then every line and cell that holds only byte characters is decoded."""
+    from .legacy import decodable, decode_text, guess_text
+
+    texts = [ln.text for p in pages for ln in p] + [c for p in pages for ln in p for r in ln.rows for c in r if c]
+    sample = "\n".join(t for t in texts if t and decodable(t))
+    enc = guess_text(sample) if sample else None
+    if not enc:
+        return
+    for p in pages:
+        for ln in p:
+            if decodable(ln.text):
+                ln.text = decode_text(ln.text, enc)
+            ln.rows = [[decode_text(c, enc) if c and decodable(c) else c for c in r] for r in ln.rows]
 
 
 # ------------------------------------------------------------------------------ page furniture

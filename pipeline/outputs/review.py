@@ -347,29 +347,40 @@ def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) 
     return render(asset("document.html"), ctx), key
 
 
-def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:
-    items, data = [], []
-    total = 0
-    for d in docs:
-        doc_id = d.get("doc_id", "")
-        rows = rows_by_doc.get(doc_id, [])
-        has_page = doc_id in keys
-        total += len(rows)
-        kinds = [k for k in _kind_counts(rows) if k["n"]]
-        items.append({**_doc_meta(d), "href": page_href(doc_id), "has_page": has_page, "n": len(rows),
-                      "kinds": kinds, "not_ok": d.get("status") not in ("ok", "")})
-        if has_page:
-            data.append({"doc_id": doc_id, "key": keys[doc_id], "total": len(rows), "href": page_href(doc_id),
+def index_entry(d: dict, rows: list[dict], key: str | None) -> dict:
+    """What the index page keeps of one document: its line, its rows' ids and fingerprints, counts by kind."""
+    doc_id = d.get("doc_id", "")
+    has_page = key is not None
+    counts = {}
+    for r in rows:
+        counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    entry = {"item": {**_doc_meta(d), "href": page_href(doc_id), "has_page": has_page, "n": len(rows),
+                      "kinds": [k for k in _kind_counts(rows) if k["n"]],
+                      "not_ok": d.get("status") not in ("ok", "")},
+             "status": d.get("status", ""), "n": len(rows), "counts": counts, "data": None}
+    if has_page:
+        entry["data"] = {"doc_id": doc_id, "key": key, "total": len(rows), "href": page_href(doc_id),
                          "ids": [r["id"] for r in rows], "fps": [fingerprint(r) for r in rows],
-                         "applied": _applied(rows)})
-    status = {}
-    for d in docs:
-        status[d.get("status", "")] = status.get(d.get("status", ""), 0) + 1
+                         "applied": _applied(rows)}
+    return entry
+
+
+def index_page_of(entries) -> str:
+    """The index page from the documents' entries (``index_entry``), in order."""
+    items, data, total, status, counts = [], [], 0, {}, {k: 0 for k in KINDS}
+    for e in entries:
+        items.append(e["item"])
+        if e["data"] is not None:
+            data.append(e["data"])
+        total += e["n"]
+        status[e["status"]] = status.get(e["status"], 0) + 1
+        for k, n in e["counts"].items():
+            counts[k] = counts.get(k, 0) + n
     ctx = {
         "docs": items,
-        "n_docs": len(docs), "n_ok": status.get("ok", 0), "n_failed": status.get("failed", 0),
+        "n_docs": len(items), "n_ok": status.get("ok", 0), "n_failed": status.get("failed", 0),
         "n_skipped": status.get("skipped", 0), "total": total,
-        "kinds": _kind_counts([r for rows in rows_by_doc.values() for r in rows]),
+        "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "n": n, "none": n == 0} for k, n in counts.items()],
         "data": script_json({"docs": data}),
         "css": _inline_checked(asset("review.css"), "style"),
         "js": _inline_checked(asset("review.js"), "script"),
@@ -378,32 +389,57 @@ def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:
     return render(asset("index.html"), ctx)
 
 
+def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:
+    return index_page_of(index_entry(d, rows_by_doc.get(d.get("doc_id", ""), []), keys.get(d.get("doc_id", "")))
+                         for d in docs)
+
+
 # ---------------------------------------------------------------- writing
+
+class ReviewStream:
+    """The review pages written as documents finish: ``add`` writes ``review/<doc_id>.html`` (a document with
+    status ok) and keeps only what the index needs; ``close`` writes ``review/index.html`` and removes the pages
+    of documents no longer in the run. Every page is written atomically."""
+
+    def __init__(self, outdir: Path):
+        self.review = Path(outdir) / "review"
+        self.entries: list[dict] = []
+        self.written: set[str] = set()
+
+    def add(self, document: dict, text: str, rows: list[dict], sections: list[dict]) -> None:
+        """One document: its row of documents.csv, its text, its indicator and section rows as the CSVs show
+        them (strings, as ``_records`` gives)."""
+        doc_id, key = document.get("doc_id", ""), None
+        if document.get("status") == "ok" and doc_id:
+            page, key = document_page(document, text, rows, sections)
+            write_text(self.review / page_name(doc_id), page)
+            self.written.add(page_name(doc_id))
+        self.entries.append(index_entry(document, rows, key))
+
+    def add_frames(self, document: pd.DataFrame, text: str, indicators: pd.DataFrame, sections: pd.DataFrame):
+        docs = _records(document)
+        if docs:
+            self.add(docs[0], text, _records(indicators), _records(sections))
+
+    def close(self) -> None:
+        write_text(self.review / "index.html", index_page_of(self.entries))
+        _remove_stale(self.review, self.written | {"index.html"})
+
 
 def write_review(outdir: Path, indicators: pd.DataFrame, sections: pd.DataFrame, documents: pd.DataFrame,
                  texts: dict[str, str]) -> None:
     """Write ``review/index.html`` and ``review/<doc_id>.html`` for every document with status ok."""
-    outdir = Path(outdir)
-    review = outdir / "review"
     rows_by_doc: dict[str, list[dict]] = {}
     for r in _records(indicators):
         rows_by_doc.setdefault(r.get("doc_id", ""), []).append(r)
     secs_by_doc: dict[str, list[dict]] = {}
     for s in _records(sections):
         secs_by_doc.setdefault(s.get("doc_id", ""), []).append(s)
-    docs = _records(documents)
-    keys: dict[str, str] = {}
-    written = set()
-    for d in docs:
+    stream = ReviewStream(outdir)
+    for d in _records(documents):
         doc_id = d.get("doc_id", "")
-        if d.get("status") != "ok" or not doc_id:
-            continue
-        page, keys[doc_id] = document_page(d, texts.get(doc_id, ""), rows_by_doc.get(doc_id, []),
-                                           secs_by_doc.get(doc_id, []))
-        write_text(review / page_name(doc_id), page)
-        written.add(page_name(doc_id))
-    write_text(review / "index.html", index_page(docs, rows_by_doc, keys))
-    _remove_stale(review, written | {"index.html"})
+        stream.add(d, texts.get(doc_id, ""), rows_by_doc.get(doc_id, []), secs_by_doc.get(doc_id, []))
+    stream.close()
 
 
 def _remove_stale(review: Path, keep: set[str]) -> None:
