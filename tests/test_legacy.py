@@ -298,3 +298,17 @@ def test_doc_without_libreoffice_is_a_failed_row(tmp_path, monkeypatch):
     assert by["a.doc"]["status"] == "failed"
     assert by["a.doc"]["error"] == "needs LibreOffice to read .doc files (not installed)"
     assert by["a.rtf"]["error"] == "needs LibreOffice to read .rtf files (not installed)"
+
+
+@needs_office
+def test_pdf_in_a_vni_font(ex, tmp_path):
+    """A PDF's VNI text (its font not named: LibreOffice substitutes it) is told by its words and decoded."""
+    text = paragraph_for_tcvn3()
+    legacy_docx(tmp_path / "v.docx", "VNI-Times", text, "Cộng hòa xã hội chủ nghĩa Việt Nam")
+    src = soffice_convert(tmp_path / "v.docx", "pdf", tmp_path)
+    (tmp_path / "u").mkdir()
+    (tmp_path / "u" / "unicode.txt").write_text(text, encoding="utf-8")
+    got = extract(src, ex)
+    want = extract(tmp_path / "u" / "unicode.txt", ex)
+    assert pairs(want.indicators) <= pairs(got.indicators)
+    assert "Cộng hòa xã hội chủ nghĩa Việt Nam" in got.texts["v"] and "1.245 lượt người" in got.texts["v"]
