@@ -221,29 +221,48 @@ def _docx_footnotes(d) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- pdf
-def read_pdf(path: Path) -> tuple[str, list[Block], int | None]:
+def read_pdf(path: Path, ocr: bool = False) -> tuple[str, list[Block], int | None]:
+    from . import ocr as ocrmod
     from . import pdf as pdfmod
 
-    return pdfmod.read(path, TextBuilder, IngestError)
+    try:
+        return pdfmod.read(path, TextBuilder, IngestError)
+    except IngestError as e:
+        if "no text layer" not in str(e):
+            raise
+    if not ocr:  # an image-only (scanned) PDF
+        raise IngestError(ocrmod.NO_TEXT_LAYER)
+    return ocrmod.read(path, TextBuilder, IngestError)
 
 
 # ---------------------------------------------------------------------------------------------- api
-def ingest(path: Path, doc_id: str, source_file: str) -> Document:
+def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Document:
+    """One file as a Document. ``ocr``: read a PDF without a text layer with tesseract (else it fails)."""
+    from . import guard
+
     fmt = SUPPORTED.get(path.suffix.lower())
     if fmt is None:
         raise IngestError(f"unsupported file type '{path.suffix or '(none)'}'")
-    if path.stat().st_size == 0:
-        raise IngestError("the file is empty (0 bytes)")
-    if fmt in ("txt", "md"):
-        text, blocks, pages = read_text(path, fmt)
-    elif fmt == "docx":
-        text, blocks, pages = read_docx(path)
-    elif fmt in ("doc", "rtf"):  # through LibreOffice
-        from . import office
+    try:
+        if path.stat().st_size == 0:
+            raise IngestError("the file is empty (0 bytes)")
+        guard.check(path, fmt, IngestError)  # bombs, non-zip .docx, truncated PDF: refused before parsing
+        if fmt in ("txt", "md"):
+            text, blocks, pages = read_text(path, fmt)
+        elif fmt == "docx":
+            text, blocks, pages = read_docx(path)
+        elif fmt in ("doc", "rtf"):  # through LibreOffice
+            from . import office
 
-        text, blocks, pages = office.read(path, IngestError, read_docx)
-    else:
-        text, blocks, pages = read_pdf(path)
+            text, blocks, pages = office.read(path, IngestError, read_docx)
+        else:
+            text, blocks, pages = read_pdf(path, ocr=ocr)
+    except FileNotFoundError:
+        raise IngestError("the file disappeared before it could be read (moved or deleted during the run)") from None
+    except PermissionError:
+        raise IngestError("permission denied: the file cannot be read") from None
+    except IsADirectoryError:
+        raise IngestError("a folder, not a file") from None
     if not text.strip():
         raise IngestError("no text could be read (a scanned image without a text layer?)")
     return Document(doc_id=doc_id, source_file=source_file, format=fmt, text=text, blocks=blocks, pages=pages)
