@@ -312,3 +312,14 @@ def test_pdf_in_a_vni_font(ex, tmp_path):
     want = extract(tmp_path / "u" / "unicode.txt", ex)
     assert pairs(want.indicators) <= pairs(got.indicators)
     assert "Cộng hòa xã hội chủ nghĩa Việt Nam" in got.texts["v"] and "1.245 lượt người" in got.texts["v"]
+
+
+@needs_office
+def test_a_stuck_conversion_is_killed(tmp_path, monkeypatch):
+    from pipeline.ingest import office
+
+    monkeypatch.setattr(office, "TIMEOUT", 0.01)
+    (tmp_path / "a.rtf").write_bytes(b"{\\rtf1 Bao cao}")
+    res = run([tmp_path / "a.rtf"])
+    assert res.documents[0]["status"] == "failed"
+    assert res.documents[0]["error"] == "LibreOffice took longer than 0.01 s to convert it"

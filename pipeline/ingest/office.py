@@ -20,7 +20,9 @@ from . import legacy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
-TIMEOUT = float(os.environ.get("VNREPORT_OFFICE_TIMEOUT", "120"))
+# seconds for one conversion (the real documents take 1–3 s); below the batch's default --timeout of 120, so that
+# a stuck conversion fails with its own reason
+TIMEOUT = float(os.environ.get("VNREPORT_OFFICE_TIMEOUT", "100"))
 
 
 def soffice() -> str | None:
@@ -55,14 +57,19 @@ def convert(path: Path, workdir: Path, IngestError) -> Path:
     out = workdir / "out"
     cmd = [exe, f"-env:UserInstallation={(workdir / 'profile').as_uri()}", "--headless", "--norestore",
            "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)]
+    if shutil.which("timeout"):
+        # coreutils' timeout kills soffice and its children at the limit even when this process is gone (a batch
+        # worker killed for its own --timeout), so no LibreOffice is left behind
+        cmd = ["timeout", "-s", "KILL", f"{TIMEOUT:g}", *cmd]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True, cwd=workdir)
     try:
-        log, _ = proc.communicate(timeout=TIMEOUT)
+        log, _ = proc.communicate(timeout=TIMEOUT + 5)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # soffice's own children too
-        proc.communicate()
-        raise IngestError(f"LibreOffice took longer than {TIMEOUT:g} s to convert it") from None
+        log, _ = proc.communicate()
+    if proc.returncode in (124, 137, -signal.SIGKILL):
+        raise IngestError(f"LibreOffice took longer than {TIMEOUT:g} s to convert it")
     docx = out / "source.docx"
     if not docx.exists() or docx.stat().st_size == 0:
         why = "source file could not be loaded" in log.decode("utf-8", "replace")
