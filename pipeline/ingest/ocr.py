@@ -93,15 +93,22 @@ def _tesseract(img: Path, IngestError) -> str:
 
 
 def paragraphs(ocr_text: str) -> list[str]:
-    """Tesseract's output as paragraphs: blank lines separate them, the lines of one are joined with a space
+    """Tesseract's output as paragraphs: blank lines separate them, and a line opening with a heading number or
+    a bullet ("2. Vận động …", "- Tổ chức …", "a) …") starts a new one; the lines of one are joined with a space
     (none after a hyphen glued to a word: "KH-" | "MTTQ"); form feeds and stray whitespace dropped."""
+    from ..segment import parse_heading
+    from .pdf import BULLET
+
     out = []
     for chunk in re.split(r"\n\s*\n", ocr_text.replace("\f", "\n\n")):
-        lines = [ln.strip() for ln in chunk.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        s = lines[0]
-        for ln in lines[1:]:
-            s += ln if GLUED_HYPHEN.search(s) else " " + ln
-        out.append(re.sub(r"[ \t]+", " ", s))
-    return out
+        s = ""
+        for ln in (x.strip() for x in chunk.splitlines()):
+            if not ln:
+                continue
+            if s and (BULLET.match(ln) or parse_heading(ln) is not None):
+                out.append(s)
+                s = ""
+            s = ln if not s else s + (ln if GLUED_HYPHEN.search(s) else " " + ln)
+        if s:
+            out.append(s)
+    return [re.sub(r"[ \t]+", " ", x) for x in out]
