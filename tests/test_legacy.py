@@ -323,3 +323,15 @@ def test_a_stuck_conversion_is_killed(tmp_path, monkeypatch):
     res = run([tmp_path / "a.rtf"])
     assert res.documents[0]["status"] == "failed"
     assert res.documents[0]["error"] == "LibreOffice took longer than 0.01 s to convert it"
+
+
+@pytest.mark.parametrize("font", [".VnTime", "VNI-Times"])
+def test_docx_in_legacy_fonts(font, ex, tmp_path):
+    text = paragraph_for_tcvn3()
+    legacy_docx(tmp_path / "src.docx", font, text, "Cộng hòa xã hội chủ nghĩa Việt Nam")
+    (tmp_path / "u").mkdir()
+    (tmp_path / "u" / "unicode.txt").write_text(text, encoding="utf-8")
+    got = extract(tmp_path / "src.docx", ex)
+    want = extract(tmp_path / "u" / "unicode.txt", ex)
+    assert pairs(want.indicators) <= pairs(got.indicators)
+    assert "Xã Đông Hòa\t1.245" in got.texts["src"] and "tổ chức 215 hội nghị" in got.texts["src"]

@@ -9,6 +9,7 @@ text plainly reads as TCVN3 or VNI (``legacy.guess_text``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -185,3 +186,23 @@ def read(path: Path, IngestError, read_docx):
             return read_docx(fixed)
         except IngestError:
             raise IngestError(f"LibreOffice's conversion of the {path.suffix.lower()} file could not be read") from None
+
+
+LEGACY_FONT = re.compile(rb'w:(?:ascii|hAnsi)="(?:\.?Vn[A-Z]|VNI[ \-_])')
+
+
+def read_docx_legacy(path: Path, IngestError, read_docx):
+    """A .docx (Word 2007 or later) whose runs or styles name a TCVN3/VNI font: those runs decoded first;
+    any other .docx read as it is."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            legacy_fonts = any(LEGACY_FONT.search(z.read(n)) for n in (*PARTS, "word/styles.xml") if n in names)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        legacy_fonts = False  # the .docx reader says what is wrong with it
+    if not legacy_fonts:
+        return read_docx(path)
+    with tempfile.TemporaryDirectory(prefix="vnreport-docx-") as tmp:
+        fixed = Path(tmp) / "decoded.docx"
+        decode_docx(path, fixed)
+        return read_docx(fixed)

@@ -249,8 +249,10 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Docu
         guard.check(path, fmt, IngestError)  # bombs, non-zip .docx, truncated PDF: refused before parsing
         if fmt in ("txt", "md"):
             text, blocks, pages = read_text(path, fmt)
-        elif fmt == "docx":
-            text, blocks, pages = read_docx(path)
+        elif fmt == "docx":  # runs in TCVN3/VNI fonts decoded
+            from . import office
+
+            text, blocks, pages = office.read_docx_legacy(path, IngestError, read_docx)
         elif fmt in ("doc", "rtf"):  # through LibreOffice
             from . import office
 
