@@ -19,6 +19,10 @@ from pipeline.run import run
 
 LEGACY = SHARED / "corpus-legacy"
 OFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+if OFFICE:
+    from pipeline.ingest.office import writer_missing
+
+    OFFICE = None if writer_missing(OFFICE) else OFFICE
 needs_office = pytest.mark.skipif(not OFFICE and os.environ.get("VNREPORT_REQUIRE_OFFICE") != "1",
                                   reason="LibreOffice (soffice) not installed")
 
@@ -73,7 +77,7 @@ def test_real_legacy_documents_agree_with_their_transcripts(name, ex, tmp_path):
         pytest.skip("../shared/corpus-legacy not present")
     if src.suffix in (".doc", ".rtf") and not OFFICE:
         if os.environ.get("VNREPORT_REQUIRE_OFFICE") == "1":
-            pytest.fail("VNREPORT_REQUIRE_OFFICE=1 but LibreOffice (soffice) is not installed")
+            pytest.fail("VNREPORT_REQUIRE_OFFICE=1 but LibreOffice Writer (soffice) is not installed")
         pytest.skip("LibreOffice (soffice) not installed")
     transcript = (LEGACY / "transcripts" / f"{src.stem}.txt").read_text(encoding="utf-8")
     if name in SPLIT_NUMBERS:
@@ -335,3 +339,13 @@ def test_docx_in_legacy_fonts(font, ex, tmp_path):
     want = extract(tmp_path / "u" / "unicode.txt", ex)
     assert pairs(want.indicators) <= pairs(got.indicators)
     assert "Xã Đông Hòa\t1.245" in got.texts["src"] and "tổ chức 215 hội nghị" in got.texts["src"]
+
+
+def test_libreoffice_without_writer_is_a_failed_row(tmp_path, monkeypatch):
+    from pipeline.ingest import office
+
+    monkeypatch.setattr(office, "soffice", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(office, "writer_missing", lambda exe: True)
+    (tmp_path / "a.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    res = run([tmp_path / "a.doc"])
+    assert res.documents[0]["error"] == "needs LibreOffice Writer to read .doc files (LibreOffice is installed without it)"

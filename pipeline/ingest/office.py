@@ -47,11 +47,24 @@ def check(path: Path, IngestError) -> None:
         raise IngestError("not a Word .doc file (corrupt, or another format renamed .doc)")
 
 
+def writer_missing(exe: str) -> bool:
+    """LibreOffice is installed without Writer (Debian's libreoffice-calc-nogui alone): its program folder has
+    other modules' libraries (sc = Calc) but not sw's. When the folder cannot be told, Writer is assumed."""
+    try:
+        prog = Path(exe).resolve().parent
+        return any(prog.glob("*sclo.*")) and not any(prog.glob("*swlo.*"))
+    except OSError:
+        return False
+
+
 def convert(path: Path, workdir: Path, IngestError) -> Path:
     """``path`` (.doc/.rtf) → a .docx in ``workdir``."""
     exe = soffice()
     if exe is None:
         raise IngestError(f"needs LibreOffice to read {path.suffix.lower()} files (not installed)")
+    if writer_missing(exe):
+        raise IngestError(f"needs LibreOffice Writer to read {path.suffix.lower()} files (LibreOffice is installed "
+                          "without it)")
     check(path, IngestError)
     src = workdir / f"source{path.suffix.lower()}"
     shutil.copyfile(path, src)
