@@ -295,3 +295,57 @@ def test_file_deleted_while_being_read(tmp_path, monkeypatch, name):
     d = res.documents[0]
     assert d["status"] == "failed" and plain(d["error"]), d
     assert "disappeared" in d["error"] or "not found" in d["error"] or "not a valid" in d["error"], d
+
+
+# ------------------------------------------------------------------------------------------ damaged inside
+def _mutations(n, seed=1):
+    """Corpus files damaged at random (reproducibly): bytes flipped anywhere, or one part of a .docx garbled,
+    cut short or dropped while the zip itself stays valid."""
+    import io
+    import random
+
+    rnd = random.Random(seed)
+    sources = {"docx": GOOD_DOCX.read_bytes(), "pdf": GOOD_PDF.read_bytes()}
+    for k in range(n):
+        fmt = ("docx", "docx", "pdf")[k % 3]
+        data = sources[fmt]
+        if fmt == "docx" and rnd.random() < 0.7:
+            zin = zipfile.ZipFile(io.BytesIO(data))
+            out = io.BytesIO()
+            victim = rnd.choice(zin.infolist()).filename
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+                for info in zin.infolist():
+                    b = zin.read(info)
+                    if info.filename == victim:
+                        b = bytearray(b)
+                        for _ in range(rnd.randint(1, 5)):
+                            b[rnd.randrange(len(b))] = rnd.randrange(256)
+                        if rnd.random() < 0.3:
+                            b = b[: rnd.randrange(len(b))]
+                        if rnd.random() < 0.1:
+                            continue
+                    z.writestr(info, bytes(b))
+            data = out.getvalue()
+        else:
+            b = bytearray(data)
+            for _ in range(rnd.randint(1, 20)):
+                b[rnd.randrange(len(b))] = rnd.randrange(256)
+            data = bytes(b)
+        yield fmt, data
+
+
+def test_damaged_files_fail_plainly(tmp_path):
+    """Whatever is damaged inside (XML, deflate streams, the zip directory, PDF objects), the file is read or
+    fails with a plain reason: never a parser's exception."""
+    outcomes = {}
+    for k, (fmt, data) in enumerate(_mutations(150)):
+        p = tmp_path / f"m{k}.{fmt}"
+        p.write_bytes(data)
+        try:
+            ingest(p, "x", p.name)
+            outcomes["read"] = outcomes.get("read", 0) + 1
+        except IngestError as e:
+            assert plain(str(e)), str(e)
+            outcomes[str(e)] = outcomes.get(str(e), 0) + 1
+        p.unlink()
+    assert sum(v for k, v in outcomes.items() if "damaged" in k) > 10, outcomes

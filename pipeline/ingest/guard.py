@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 # ------------------------------------------------------------------------------------------- limits
@@ -69,6 +70,24 @@ def check(path: Path, fmt: str, error: type[Exception] = Exception) -> None:
         raise error(str(e)) from None
 
 
+def damage(fmt: str) -> tuple[tuple[type[BaseException], ...], str]:
+    """The errors a parser raises on a file damaged inside (a garbled XML part, a broken deflate stream, a page
+    PDFium cannot load), and the plain reason to give instead."""
+    if fmt == "docx":
+        from docx.opc.exceptions import OpcError
+        from lxml import etree
+
+        return ((etree.LxmlError, zlib.error, zipfile.BadZipFile, EOFError, OpcError, KeyError, ValueError),
+                "not a valid Word .docx file (a damaged part inside it: save it again from Word)")
+    if fmt == "pdf":
+        import pypdfium2
+        from pdfminer.psexceptions import PSException
+
+        return ((pypdfium2.PdfiumError, PSException),
+                "not a valid PDF (damaged: a page or its contents could not be read)")
+    return (), ""
+
+
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB"
 
@@ -101,7 +120,7 @@ def check_docx(path: Path) -> None:
             _check_sizes(infos)
             for info in infos:
                 _check_no_dtd(z, info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError,
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, ValueError,
             RuntimeError, OSError, struct.error) as e:
         if isinstance(e, (FileNotFoundError, PermissionError)):
             raise

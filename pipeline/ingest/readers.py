@@ -247,18 +247,22 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Docu
         if path.stat().st_size == 0:
             raise IngestError("the file is empty (0 bytes)")
         guard.check(path, fmt, IngestError)  # bombs, non-zip .docx, truncated PDF: refused before parsing
-        if fmt in ("txt", "md"):
-            text, blocks, pages = read_text(path, fmt)
-        elif fmt == "docx":  # runs in TCVN3/VNI fonts decoded
-            from . import office
+        damaged, reason = guard.damage(fmt)  # a parser's error on a file damaged inside → a plain reason
+        try:
+            if fmt in ("txt", "md"):
+                text, blocks, pages = read_text(path, fmt)
+            elif fmt == "docx":  # runs in TCVN3/VNI fonts decoded
+                from . import office
 
-            text, blocks, pages = office.read_docx_legacy(path, IngestError, read_docx)
-        elif fmt in ("doc", "rtf"):  # through LibreOffice
-            from . import office
+                text, blocks, pages = office.read_docx_legacy(path, IngestError, read_docx)
+            elif fmt in ("doc", "rtf"):  # through LibreOffice
+                from . import office
 
-            text, blocks, pages = office.read(path, IngestError, read_docx)
-        else:
-            text, blocks, pages = read_pdf(path, ocr=ocr)
+                text, blocks, pages = office.read(path, IngestError, read_docx)
+            else:
+                text, blocks, pages = read_pdf(path, ocr=ocr)
+        except damaged:
+            raise IngestError(reason) from None
     except FileNotFoundError:
         raise IngestError("the file disappeared before it could be read (moved or deleted during the run)") from None
     except PermissionError:
