@@ -96,7 +96,8 @@ def code_digest() -> str:
         root = Path(__file__).parent
         from .grammar import patterns_dir
 
-        files = sorted(root.rglob("*.py")) + sorted(Path(patterns_dir()).glob("*.toml"))
+        # the code, the package's data (encoding tables …) and the rules
+        files = sorted(root.rglob("*.py")) + sorted(root.rglob("*.toml")) + sorted(Path(patterns_dir()).glob("*.toml"))
         for f in files:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
         _CODE_DIGEST = h.hexdigest()
