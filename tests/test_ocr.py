@@ -108,3 +108,19 @@ def test_run_with_ocr(scanned):
     res = run([scanned], ocr=True)
     assert res.documents[0]["status"] == "ok", res.documents[0]
     assert any(r["kind"] == "count" and r["unit"] == "hội nghị" for r in res.indicators)
+
+
+def test_command_line_ocr(scanned, tmp_path):
+    import csv
+
+    from pipeline.cli import main
+
+    needs_ocr()
+    rc = main(["extract", str(scanned), "-o", str(tmp_path / "plain"), "--no-progress"])
+    assert rc == 1
+    rc = main(["extract", str(scanned), "-o", str(tmp_path / "ocr"), "--no-progress", "--ocr", "--no-cache"])
+    assert rc == 0
+    with open(tmp_path / "ocr" / "indicators.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert {("count", "12", "hội nghị"), ("count", "1250", "lượt người")} <= {(r["kind"], r["value"], r["unit"])
+                                                                               for r in rows}
