@@ -158,7 +158,7 @@ def work(item, options: Options, index: int = 0) -> DocResult:
     """One document through ingest → segment → extract (or its cached result). Never raises for a bad document:
     the failure is the document row's status and reason."""
     from .ingest import SUPPORTED, IngestError
-    from .run import process
+    from .stages import process
 
     t0 = time.perf_counter()
     ext = item.path.suffix.lower()

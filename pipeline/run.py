@@ -4,7 +4,6 @@ One document's failure is recorded and the batch goes on; nothing already extrac
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,9 +11,7 @@ from pathlib import Path
 
 from .extraction import Extractor
 from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks  # noqa: F401 (names kept for callers)
-from .metadata import Letterhead
-from .records import Document
-from .segment import segment
+from .stages import process  # noqa: F401 (the per-document chain, kept importable from here)
 
 
 @dataclass
@@ -97,23 +94,6 @@ def walk(folder: Path, exclude: Path | None) -> list[Path]:
                 continue
             found.append(fp)
     return sorted(found)
-
-
-def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None = None) -> tuple[list, list, dict]:
-    ntext, back = nfc_view(doc.text)
-    view = doc
-    if back:  # decomposed diacritics in a text file: read an NFC copy, report offsets into the original
-        view = dataclasses.replace(doc, text=ntext, blocks=read_text_blocks(ntext))
-    outline = segment(view.text, view.blocks)
-    rows = extractor.run(view, outline, orig=doc.text, back=back)
-    o = (lambda i: back[i]) if back else (lambda i: i)
-    sections = [{"doc_id": doc.doc_id, "section_path": s.path, "level": s.level, "label": s.label,
-                 "title": s.title, "char_start": o(s.start), "char_end": o(s.end), "page": s.page}
-                for s in outline.sections]
-    letterhead = letterhead or Letterhead(doc_types=list(extractor.g.doc_types))
-    first = outline.sections[0].start if outline.sections else None
-    meta = letterhead.read(view.text, first, extractor.values)
-    return rows, sections, meta
 
 
 def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None,

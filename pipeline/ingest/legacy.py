@@ -7,7 +7,7 @@ reaches us as the Windows-1252 characters of its bytes (a PDF's text layer, a co
 the encoding from a font name.
 
 A text file's bytes with no font to go by are guessed by :func:`decode_bytes`, and only when the evidence is
-plain: the decoded words must be Vietnamese syllables (``pdf.syllable``), enough of them, and clearly more of
+plain: the decoded words must be Vietnamese syllables (``syllable``), enough of them, and clearly more of
 them than under any other candidate. A short or ambiguous byte string is not guessed.
 """
 from __future__ import annotations
@@ -104,9 +104,25 @@ def decode_bytes_as(data: bytes, encoding: str) -> str | None:
     return decode_text("".join(CP1252[b] for b in data), encoding)
 
 
+# a Vietnamese syllable (tone marks aside): onset, then a rhyme that ends in a glide, needs a final
+# consonant, or may take one
+_ONSET = "(?:ngh|ng|gh|gi|kh|ph|th|tr|ch|nh|qu|[bcdđghklmnprstvx])?"
+_GLIDED = "(?:uyu|oeo|iêu|yêu|uôi|ươi|ươu|oai|oay|uây|ai|ao|au|ay|âu|ây|eo|êu|iu|oi|ôi|ơi|ui|ưi|ưu)"
+_CODA_NEEDED = "(?:uyê|iê|yê|uô|ươ|oă|uâ|ă|â)"
+_FREE = "(?:uya|ia|ua|ưa|oa|oe|uê|uy|oo|uơ|a|e|ê|i|o|ô|ơ|u|ư|y)"
+_CODA = "(?:ch|ng|nh|c|m|n|p|t)"
+SYLLABLE = re.compile(f"^{_ONSET}(?:{_GLIDED}|{_CODA_NEEDED}{_CODA}|{_FREE}{_CODA}?)$")
+TONES = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
+
+
+def syllable(word: str) -> bool:
+    """``word`` is one Vietnamese syllable ("Điểm", "hạng", "thứ"; not "Điể", "g", "ST")."""
+    bare = unicodedata.normalize("NFC", unicodedata.normalize("NFD", word.lower()).translate(TONES))
+    return bool(SYLLABLE.match(bare))
+
+
 def syllables(text: str) -> tuple[int, int]:
     """(words with a letter outside ASCII, those that are Vietnamese syllables) in ``text``."""
-    from .pdf import syllable
 
     n = ok = 0
     for w in WORD.findall(unicodedata.normalize("NFC", text)):

@@ -27,7 +27,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .legacy import table as legacy_table
+from .legacy import syllable, table as legacy_table  # syllable: also used by the tests as pdf.syllable
 
 SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUP_BACK = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -471,23 +471,6 @@ def _broken_word(a: str, b: str, full: bool, nearly_full: bool) -> bool:
     if not vx and not vy:
         return nearly_full  # pieces of a foreign word or an abbreviation: "ST" | "T"
     return False  # "UBND" | "tỉnh"
-
-
-# a Vietnamese syllable (tone marks aside): onset, then a rhyme that ends in a glide, needs a final
-# consonant, or may take one
-_ONSET = "(?:ngh|ng|gh|gi|kh|ph|th|tr|ch|nh|qu|[bcdđghklmnprstvx])?"
-_GLIDED = "(?:uyu|oeo|iêu|yêu|uôi|ươi|ươu|oai|oay|uây|ai|ao|au|ay|âu|ây|eo|êu|iu|oi|ôi|ơi|ui|ưi|ưu)"
-_CODA_NEEDED = "(?:uyê|iê|yê|uô|ươ|oă|uâ|ă|â)"
-_FREE = "(?:uya|ia|ua|ưa|oa|oe|uê|uy|oo|uơ|a|e|ê|i|o|ô|ơ|u|ư|y)"
-_CODA = "(?:ch|ng|nh|c|m|n|p|t)"
-SYLLABLE = re.compile(f"^{_ONSET}(?:{_GLIDED}|{_CODA_NEEDED}{_CODA}|{_FREE}{_CODA}?)$")
-TONES = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
-
-
-def syllable(word: str) -> bool:
-    """``word`` is one Vietnamese syllable ("Điểm", "hạng", "thứ"; not "Điể", "g", "ST")."""
-    bare = unicodedata.normalize("NFC", unicodedata.normalize("NFD", word.lower()).translate(TONES))
-    return bool(SYLLABLE.match(bare))
 
 
 # --------------------------------------------------------------------------------- legacy fonts

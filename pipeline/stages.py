@@ -1,0 +1,28 @@
+"""One document through the stages after ingest: an NFC view of its text, segment (the heading tree), extract
+(the indicator rows) and the letterhead (the report's metadata). Every executor runs this for every document."""
+from __future__ import annotations
+
+import dataclasses
+
+from .extraction import Extractor
+from .ingest import nfc_view, read_text_blocks
+from .metadata import Letterhead
+from .records import Document
+from .segment import segment
+
+
+def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None = None) -> tuple[list, list, dict]:
+    ntext, back = nfc_view(doc.text)
+    view = doc
+    if back:  # decomposed diacritics in a text file: read an NFC copy, report offsets into the original
+        view = dataclasses.replace(doc, text=ntext, blocks=read_text_blocks(ntext))
+    outline = segment(view.text, view.blocks)
+    rows = extractor.run(view, outline, orig=doc.text, back=back)
+    o = (lambda i: back[i]) if back else (lambda i: i)
+    sections = [{"doc_id": doc.doc_id, "section_path": s.path, "level": s.level, "label": s.label,
+                 "title": s.title, "char_start": o(s.start), "char_end": o(s.end), "page": s.page}
+                for s in outline.sections]
+    letterhead = letterhead or Letterhead(doc_types=list(extractor.g.doc_types))
+    first = outline.sections[0].start if outline.sections else None
+    meta = letterhead.read(view.text, first, extractor.values)
+    return rows, sections, meta
