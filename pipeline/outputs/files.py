@@ -143,8 +143,15 @@ class XlsxStream:
                         v = c
                 elif key == "indicators" and col == "review":  # each row links to its place in the page
                     row_ = dict(zip(cols, rec))
-                    c = WriteOnlyCell(ws, v if isinstance(v, str) and v else "review")
-                    c.hyperlink = review_link(str(row_["doc_id"]), str(row_["id"]))
+                    label = v if isinstance(v, str) and v else "review"
+                    target = review_link(str(row_["doc_id"]), str(row_["id"]))
+                    if len(target) <= 255:
+                        # a HYPERLINK formula, not a cell hyperlink: openpyxl keeps every cell hyperlink of a
+                        # write-only sheet in memory until the end (~0.5 kB a row, memory growing with the batch)
+                        c = WriteOnlyCell(ws, f'=HYPERLINK("{target}","{label}")')
+                    else:  # Excel's HYPERLINK takes at most 255 characters
+                        c = WriteOnlyCell(ws, label)
+                        c.hyperlink = target
                     c.font = link
                     v = c
                 row.append(v)
