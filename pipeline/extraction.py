@@ -45,7 +45,9 @@ class Cand:
 def _tagger():
     from underthesea import pos_tag  # offline CRF models shipped inside the package (segmentation + POS)
 
-    return lru_cache(maxsize=65536)(lambda s: tuple(pos_tag(s)))
+    # a small memo: the same snippet is tagged twice within a document (stop syllable, then unit); a larger one
+    # only grew every worker by ~1 kB an entry over a long batch
+    return lru_cache(maxsize=8192)(lambda s: tuple(pos_tag(s)))
 
 
 def words_before(text: str, pos: int, n: int = 3) -> list[str]:
