@@ -208,7 +208,8 @@ def cmd_extract(args) -> int:
             print('vnreport: error: --executor dask needs Dask distributed: pip install "vnreport[dask]"',
                   file=sys.stderr)
             return 2
-    total = len(collect(args.inputs, outdir))
+    items = collect(args.inputs, outdir)
+    total = len(items)
     show = err.is_terminal and not args.no_progress
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=not show)
@@ -221,7 +222,7 @@ def cmd_extract(args) -> int:
                 progress.advance(task)
                 progress.update(task, description=f"{item.source_file[:40]:40s}")
 
-            res = run(args.inputs, progress=tick, debug=args.debug, exclude=outdir, sink=sink,
+            res = run(args.inputs, progress=tick, debug=args.debug, exclude=outdir, sink=sink, items=items,
                       jobs=args.jobs or default_jobs(), timeout=args.timeout, executor=args.executor,
                       scheduler=args.scheduler, cache=None if args.no_cache else outdir / ".cache", ocr=args.ocr)
             progress.update(task, completed=total)

@@ -149,9 +149,7 @@ def document_row(item) -> dict:
 def _ingest(path, doc_id, source_file, ocr: bool):
     from .ingest import ingest
 
-    if ocr:  # only passed when asked: readers without the keyword still read text-layer documents
-        return ingest(path, doc_id, source_file, ocr=True)
-    return ingest(path, doc_id, source_file)
+    return ingest(path, doc_id, source_file, ocr=ocr)
 
 
 def work(item, options: Options, index: int = 0) -> DocResult:

@@ -69,9 +69,10 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 NUMBER_PIECES = ("{num}", "{dnum}", "{snum}", "{rnum}", "[0-9]")  # pieces whose every match starts with a digit
 
 
-def _group_end(src: str, i: int) -> int:
-    """The index after the parenthesised group opening at ``src[i]`` (escapes and classes respected)."""
-    depth, j, cls = 0, i, False
+def _syntax(src: str, i: int = 0):
+    """(index, character) of a regex source's own syntax from ``src[i]`` on: escapes and character classes
+    skipped."""
+    j, cls = i, False
     while j < len(src):
         c = src[j]
         if c == "\\":
@@ -81,35 +82,30 @@ def _group_end(src: str, i: int) -> int:
             cls = c != "]"
         elif c == "[":
             cls = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
+        else:
+            yield j, c
+        j += 1
+
+
+def _group_end(src: str, i: int) -> int:
+    """The index after the parenthesised group opening at ``src[i]``."""
+    depth = 0
+    for j, c in _syntax(src, i):
+        if c in "()":
+            depth += 1 if c == "(" else -1
             if depth == 0:
                 return j + 1
-        j += 1
     return -1
 
 
 def _top_alternatives(body: str) -> list[str]:
-    out, depth, cls, j, start = [], 0, False, 0, 0
-    while j < len(body):
-        c = body[j]
-        if c == "\\":
-            j += 2
-            continue
-        if cls:
-            cls = c != "]"
-        elif c == "[":
-            cls = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
+    out, depth, start = [], 0, 0
+    for j, c in _syntax(body):
+        if c in "()":
+            depth += 1 if c == "(" else -1
         elif c == "|" and depth == 0:
             out.append(body[start:j])
             start = j + 1
-        j += 1
     return out + [body[start:]]
 
 

@@ -123,9 +123,13 @@ class Letterhead:
         end = first_heading if first_heading is not None else min(len(text), 6000)
         pieces = self.pieces(text, end)
         self.classify(pieces)
-        mark = next((i for i, p in enumerate(pieces) if self.is_title_word(p) or self.title_head(p)), None)
+        mark, first = None, None  # the "BÁO CÁO" line, and the title when it shares that line
+        for i, p in enumerate(pieces):
+            first = None if self.is_title_word(p) else self.title_head(p)
+            if first is not None or self.is_title_word(p):
+                mark = i
+                break
         if mark is not None:
-            first = self.title_head(pieces[mark]) if not self.is_title_word(pieces[mark]) else None
             head, rest = pieces[:mark], ([first] if first else []) + pieces[mark + 1:]
         else:  # no "BÁO CÁO" line: the letterhead is the leading run of letterhead pieces
             k = 0

@@ -99,20 +99,21 @@ def walk(folder: Path, exclude: Path | None) -> list[Path]:
 def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None,
         exclude: Path | None = None, *, jobs: int = 1, timeout: float | None = None, executor: str = "local",
         scheduler: str | None = None, cache: Path | str | None = None, ocr: bool = False, sink=None,
-        keep: bool | None = None) -> Result:
+        keep: bool | None = None, items: list[Input] | None = None) -> Result:
     """Every document of ``inputs`` through ingest → segment → extract, in input order.
 
     ``jobs`` worker processes (``executor="local"``) or a Dask cluster (``executor="dask"``, ``scheduler`` its
     address); ``timeout`` seconds per document (None: no limit; with one job and no limit the documents are read
     in this process); ``cache`` a folder of cached results. ``sink(item, result)`` receives each document as it is
-    done (the CLI streams it to the files); ``keep`` (default: no sink) keeps every row in the Result."""
+    done (the CLI streams it to the files); ``keep`` (default: no sink) keeps every row in the Result; ``items``
+    the inputs already collected (the CLI counts them for its progress bar: the folders are walked once)."""
     from .executors import DocResult, Options, execute, set_extractor
 
     if extractor is not None:
         set_extractor(extractor)
     keep = sink is None if keep is None else keep
     res = Result()
-    items = collect(inputs, exclude)
+    items = collect(inputs, exclude) if items is None else items
     options = Options(debug=debug, ocr=ocr, timeout=timeout, cache=str(cache) if cache else None)
     results = execute(items, options, jobs=jobs, executor=executor, scheduler=scheduler)
     try:

@@ -214,12 +214,12 @@ def test_lock_files_and_hidden_files_are_skipped_with_a_reason(tmp_path):
 
 
 def test_unwritable_output_folder_is_a_usage_error_before_any_work(tmp_path, capsys, monkeypatch):
-    import pipeline.run
+    import pipeline.executors
 
     def boom(*a, **k):
         raise AssertionError("a document was read")
 
-    monkeypatch.setattr(pipeline.run, "ingest", boom)
+    monkeypatch.setattr(pipeline.executors, "_ingest", boom)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     rc = main(["extract", str(CORPUS / "txt"), "-o", str(blocker / "out"), "--no-progress"])

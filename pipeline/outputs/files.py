@@ -303,13 +303,15 @@ def write_all(outdir: Path, indicators: list[dict], sections: list[dict], docume
     return tables
 
 
+def read_table(path: Path) -> pd.DataFrame:
+    """One table of an OUTDIR as written, every cell a string (empty for none), so that rewriting it changes
+    nothing but what the caller changed."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
 def read_tables(outdir: Path) -> dict[str, pd.DataFrame]:
-    """The three tables of an OUTDIR as written, every cell a string (empty for none), so that rewriting them
-    changes nothing but what the caller changed."""
-    out = {}
-    for key in ("indicators", "sections", "documents"):
-        out[key] = pd.read_csv(outdir / f"{key}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return out
+    """The three tables of an OUTDIR (``read_table``)."""
+    return {key: read_table(outdir / f"{key}.csv") for key in ("indicators", "sections", "documents")}
 
 
 def write_tables(outdir: Path, tables: dict[str, pd.DataFrame]) -> None:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .files import write_text
+from .files import read_table, write_text
 
 ASSETS = resources.files("pipeline.outputs").joinpath("review_assets")  # package data, also inside a wheel
 KINDS = ["count", "money", "percent", "ratio", "date", "period", "doc_ref"]
@@ -457,19 +457,12 @@ def _remove_stale(review: Path, keep: set[str]) -> None:
             p.unlink(missing_ok=True)
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A table of OUTDIR as strings (UTF-8 with BOM; empty cells stay empty)."""
-    if not path.exists():
-        return pd.DataFrame()
-    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
-
-
 def write_review_from_outdir(outdir: Path) -> None:
     """Rewrite the review pages from OUTDIR's tables and texts (``vnreport apply`` calls this after merging)."""
     outdir = Path(outdir)
-    indicators = read_table(outdir / "indicators.csv")
-    sections = read_table(outdir / "sections.csv")
-    documents = read_table(outdir / "documents.csv")
+    t = {k: read_table(outdir / f"{k}.csv") if (outdir / f"{k}.csv").exists() else pd.DataFrame()
+         for k in ("indicators", "sections", "documents")}
+    indicators, sections, documents = t["indicators"], t["sections"], t["documents"]
     texts = {}
     for d in _records(documents):
         p = outdir / "text" / f"{d.get('doc_id', '')}.txt"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..outputs.files import write_csv
+from ..outputs.files import read_table, write_csv
 from . import sums
 from .mapping import MAPPING_COLUMNS, Match, Scorer, Texts, Vectoriser, map_document
 from .template import Node, SummaryError, Template, link_parents, load_template
@@ -29,7 +29,7 @@ def read_outdir(outdir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     tables = {}
     for t in TABLES:
         try:
-            tables[t[:-4]] = pd.read_csv(outdir / t, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            tables[t[:-4]] = read_table(outdir / t)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
             raise SummaryError(f"{outdir / t} cannot be read ({type(e).__name__})") from None
     need = {"indicators": ["doc_id", "kind", "value", "unit", "qualifier", "section_path", "id", "per"],
