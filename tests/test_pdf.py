@@ -205,7 +205,7 @@ def test_table_continued_on_next_page_keeps_its_number_and_header(tmp_path, repe
     assert texts[-1] == "6\tZeta\t60,5"
     # the table model gives the page-2 values the column header of page 1
     from pipeline.segment import segment
-    from pipeline.tables import read_tables
+    from pipeline.extraction.tables import read_tables
 
     cells, _ = read_tables(doc.blocks, doc.text, segment(doc.text, doc.blocks))
     zeta = [c for c in cells if c.row == "Zeta"]

@@ -34,7 +34,7 @@ import re
 import pandas as pd
 
 from ..grammar import table
-from ..tables import TOTAL_LABEL
+from ..extraction.tables import TOTAL_LABEL
 
 SUMMED_KINDS = ("count", "money")
 _W = table("summary")["sums"]  # the words, as data: patterns/summary.toml [sums]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import regex
 
-from .records import Block
-from .segment import Outline
+from ..records import Block
+from ..segment import Outline
 
 CELL_NUM = regex.compile(r"^\s*(?P<n>[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?)\s*(?P<pct>%)?\s*\|?\s*$")
 INDEX_CELL = regex.compile(r"^\s*(?:[0-9]{1,3}|[IVXLC]{1,6}|[a-zđ])[.)]?\s*$")
