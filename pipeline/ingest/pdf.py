@@ -38,9 +38,10 @@ BULLET = re.compile(r"^\s*(?:[-+•*–]\s|[a-zđ]\)\s|\d{1,2}(?:\.\d{1,2})*[.)]
 GLUED_HYPHEN = re.compile(r"[\w/][-‐]$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Ch:
-    """A character of the text layer in top-left page coordinates (spaces may have no box)."""
+    """A character of the text layer in top-left page coordinates (spaces may have no box); ``ink``: drawn (not
+    white space)."""
 
     c: str
     x0: float
@@ -48,10 +49,7 @@ class Ch:
     top: float
     bottom: float
     size: float
-
-    @property
-    def ink(self) -> bool:
-        return not self.c.isspace()
+    ink: bool = True
 
 
 @dataclass
@@ -133,17 +131,20 @@ def _runs(tp, raw, height: float) -> list[list[Ch]]:
     runs: list[list[Ch]] = [[]]
     buf, flags = ctypes.create_string_buffer(128), ctypes.c_int()
     fonts: dict[bytes, str | None] = {}
-    # the raw calls with reused buffers (pypdfium2's get_charbox helper allocates four doubles per character)
+    # the raw calls with reused buffers (pypdfium2's get_charbox helper allocates four doubles per character);
+    # the page's text in one call (a call per character was a fifth of the PDF time)
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
     loose = raw.FS_RECTF()
     loose_ref = ctypes.byref(loose)
     text_page = tp.raw
-    get_unicode, get_font_info, get_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetFontInfo, raw.FPDFText_GetCharBox
+    get_font_info, get_box = raw.FPDFText_GetFontInfo, raw.FPDFText_GetCharBox
     get_loose, get_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
+    n = tp.count_chars()
+    text = _page_text(raw, text_page, n)
     last = None  # the current run's last drawn character
-    for i in range(tp.count_chars()):
-        u = get_unicode(text_page, i)
+    for i in range(n):
+        u = ord(text[i]) if text is not None else raw.FPDFText_GetUnicode(text_page, i)
         if u in (13, 10):
             runs.append([])
             last = None
@@ -158,23 +159,23 @@ def _runs(tp, raw, height: float) -> list[list[Ch]]:
         else:
             # PDFium reports a hyphen at a line end as a generated char (0x02) or a soft hyphen
             ch = "-" if u in (2, 0xFFFE, 0xAD) else chr(u)
+        if ch.isspace():  # white space is placed by its neighbours: its box is never read
+            runs[-1].append(Ch(ch, 0, 0, 0, 0, 0, False))
+            continue
         if not get_box(text_page, i, *refs):
             from pypdfium2 import PdfiumError
 
             raise PdfiumError("Failed to get charbox.")
         x0, x1 = left.value, right.value
-        ink = not ch.isspace()
-        if ink:
-            # horizontally the advance box (ink plus side bearings), which is what lines are set by
-            if get_loose(text_page, i, loose_ref) and loose.right > loose.left:
-                x0, x1 = loose.left, loose.right
+        # horizontally the advance box (ink plus side bearings), which is what lines are set by
+        if get_loose(text_page, i, loose_ref) and loose.right > loose.left:
+            x0, x1 = loose.left, loose.right
         c = Ch(ch, x0, x1, height - top.value, height - bottom.value, get_size(text_page, i))
-        if ink:
-            # PDFium sometimes hangs the next line's first glyph (a footnote's mark) on a line: a glyph
-            # back at the left, off the line's height, starts a new line
-            if last is not None and c.x0 < last.x0 - 2 and min(c.bottom, last.bottom) <= max(c.top, last.top):
-                runs.append([])
-            last = c
+        # PDFium sometimes hangs the next line's first glyph (a footnote's mark) on a line: a glyph back at the
+        # left, off the line's height, starts a new line
+        if last is not None and c.x0 < last.x0 - 2 and min(c.bottom, last.bottom) <= max(c.top, last.top):
+            runs.append([])
+        last = c
         runs[-1].append(c)
     merged: list[list[Ch]] = []
     for run in runs:
@@ -190,11 +191,20 @@ def _runs(tp, raw, height: float) -> list[list[Ch]]:
                     min(c.x0 for c in ink) >= max(c.x1 for c in prev) - 2:
                 gap = min(c.x0 for c in ink) - max(c.x1 for c in prev)
                 if gap > 1.5 and merged[-1][-1].ink and run[0].ink:
-                    merged[-1].append(Ch(" ", 0, 0, 0, 0, 0))
+                    merged[-1].append(Ch(" ", 0, 0, 0, 0, 0, False))
                 merged[-1].extend(run)
                 continue
         merged.append(run)
     return merged
+
+
+def _page_text(raw, text_page, n: int) -> str | None:
+    """The page's text as PDFium indexes its characters (``None`` when a character outside the BMP makes the
+    UTF-16 text longer than the character count: then each character is read alone)."""
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(text_page, 0, n, buf)
+    text = bytes(buf)[: 2 * max(0, got - 1)].decode("utf-16-le", "surrogatepass")
+    return text if len(text) == n else None
 
 
 def _color(get, obj) -> tuple[int, ...] | None:
@@ -364,6 +374,11 @@ def _lines(runs: list[list[Ch]], tables: list, charts: list) -> list[Line]:
         return "body"
 
     for run in runs:
+        if not tables and not charts:  # most pages: every character is body text
+            ln = _line(run)
+            if ln is not None:
+                out.append(ln)
+            continue
         segs: list[tuple[object, list[Ch]]] = []
         last = None
         for c in run:
