@@ -154,7 +154,7 @@ class Outputs:
         if r.text is not None:
             write_text(self.outdir / "text" / f"{item.doc_id}.txt", r.text)
         frames = self.tables.add(r.rows, r.sections, r.document)
-        self.review.add_frames(frames["documents"], r.text or "", frames["indicators"], frames["sections"])
+        self.review.add_rows(frames["documents"][0], r.text or "", frames["indicators"], frames["sections"])
         if self.docbin is not None and r.document["status"] == "ok" and r.text is not None:
             from .outputs.spacy_docs import build_docs
 

@@ -211,3 +211,41 @@ def test_ocr_flag_reaches_the_reader(tmp_path, monkeypatch):
         ValueError("stop")))
     run([CORPUS / "txt" / "000_f9135524f0dbee1e.txt"], ocr=True)
     assert seen == [True]
+
+
+def test_the_batch_does_not_load_pandas(src, tmp_path):
+    """The streaming writers take plain rows: the batch's main process never imports pandas (~50 MB)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipeline.cli import main; "
+            f"rc = main(['extract', {str(src)!r}, '-o', {str(tmp_path / 'o')!r}, '--jobs', '1', '--no-progress']); "
+            "print(rc, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.stdout.split()[-2:] == ["1", "False"], out.stderr[-2000:]
+    assert len(rows(tmp_path / "o" / "indicators.csv")) > 100
+
+
+def test_a_sheet_that_fills_goes_on_in_the_next(tmp_path, monkeypatch):
+    """Excel's 1,048,576 rows: the workbook goes on in "Indicators 2", "Indicators 3" (a header on each)."""
+    from openpyxl import load_workbook
+
+    from pipeline.outputs import files
+
+    monkeypatch.setattr(files, "EXCEL_ROWS", 5)  # the header and four rows a sheet
+    rows_ = [{"doc_id": "d", "id": f"d:{i}", "kind": "count", "value": i, "text": f"{i} người"} for i in range(1, 11)]
+    stream = files.TableStream(tmp_path)
+    stream.add(rows_, [], {"doc_id": "d", "status": "ok"})
+    stream.close()
+    wb = load_workbook(tmp_path / "indicators.xlsx")
+    # a sheet is added when needed, so the continuations follow the sheets written from the start
+    assert wb.sheetnames == ["Indicators", "Sections", "Documents", "Indicators 2", "Indicators 3"]
+    values = []
+    for name in ("Indicators", "Indicators 2", "Indicators 3"):
+        ws = wb[name]
+        head = [c.value for c in ws[1]]
+        assert head[:4] == ["doc_id", "source_file", "kind", "value"]
+        values += [r[3] for r in ws.iter_rows(min_row=2, values_only=True)]
+        assert ws.auto_filter.ref.startswith("A1:")
+    assert values == list(range(1, 11))
+    assert len(rows(tmp_path / "indicators.csv")) == 10  # the CSV has no such limit

@@ -5,13 +5,13 @@ half-written table behind (os.replace is atomic on one file system).
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import pandas as pd
 
 from ..records import DOCUMENT_COLUMNS, EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS, SECTION_COLUMNS
 
@@ -23,6 +23,11 @@ def _umask() -> int:
 
 
 UMASK = _umask()
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas is imported where a whole table is read or written (the API, apply, summary), not in the batch's
+# streaming writers: the batch's main process stays ~50 MB smaller
 
 
 def atomic_write(path: Path, write) -> None:
@@ -48,6 +53,8 @@ def write_text(path: Path, text: str) -> None:
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=columns)
     if "value" in columns:  # numbers, dates and codes share the column: keep each value as it is (no 1.0)
         df["value"] = pd.Series([r.get("value") for r in rows], dtype=object)
@@ -85,115 +92,125 @@ def review_link(doc_id: str, row_id: str) -> str:
 
 XLSX_SHEETS = (("Indicators", "indicators"), ("Sections", "sections"), ("Documents", "documents"))
 WIDTH_ROWS = 200  # column widths are measured on the header and the first rows of each sheet
+EXCEL_ROWS = 1_048_576  # rows in an Excel sheet (the header included)
 
 
 def _blank(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))
+    """None, NaN or pandas' NA (recognised without importing pandas)."""
+    return v is None or (isinstance(v, float) and v != v) or type(v).__name__ == "NAType"
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts in its column order."""
+    cols = list(df.columns)
+    return [dict(zip(cols, rec)) for rec in df.itertuples(index=False, name=None)]
 
 
 class XlsxStream:
-    """The workbook written as rows arrive (openpyxl's write-only mode: rows go to disk, not memory), into a
-    temporary file that ``close`` moves into place. Sheets ``Indicators`` (each row's ``review`` cell links to its
-    place in the review page), ``Sections`` and ``Documents``; frozen header, filters, numbers as numbers, dates
-    as dates, columns as wide as the first rows' values."""
+    """The workbook written as rows arrive, into a temporary file that ``close`` moves into place. Sheets
+    ``Indicators`` (each row's ``review`` cell links to its place in the review page), ``Sections`` and
+    ``Documents``; frozen header, filters, numbers as numbers, dates as dates, columns as wide as the first rows'
+    values. A sheet that reaches Excel's 1,048,576 rows goes on in ``Indicators 2`` … (added after the others).
+
+    XlsxWriter in constant-memory mode: each row goes to disk as it is written and strings are written in the
+    row (openpyxl's write-only mode keeps every string in the workbook's shared-string table until the end, so
+    the batch's memory grew with the number of rows; it also took ~3× the time)."""
 
     def __init__(self, path: Path, columns: dict[str, list[str]]):
-        from openpyxl import Workbook
+        import xlsxwriter
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix="." + self.path.name + ".", suffix=".tmp", dir=self.path.parent)
         os.close(fd)
-        self.wb = Workbook(write_only=True)
+        self.wb = xlsxwriter.Workbook(self.tmp, {"constant_memory": True, "tmpdir": str(self.path.parent),
+                                                 "strings_to_numbers": False, "strings_to_formulas": False,
+                                                 "strings_to_urls": False})
+        self.formats = {"int": self.wb.add_format({"num_format": "#,##0"}),
+                        "float": self.wb.add_format({"num_format": "#,##0.0##"}),
+                        "date": self.wb.add_format({"num_format": "yyyy-mm-dd"}),
+                        "link": self.wb.add_format({"font_color": "#0563C1", "underline": 1})}
         self.columns = columns
-        self.sheets, self.pending, self.rows = {}, {}, {}
-        for name, key in XLSX_SHEETS:
-            ws = self.wb.create_sheet(name)
-            ws.freeze_panes = "A2"
-            self.sheets[key], self.pending[key], self.rows[key] = ws, [list(columns[key])], 1
+        self.names = dict((key, name) for name, key in XLSX_SHEETS)
+        self.sheets: dict[str, list] = {}  # key: its sheets, the last one being written
+        self.rows: dict[int, int] = {}  # id(sheet): rows written (the header included)
+        self.widths: dict[str, list[int]] = {}
+        self.seen: dict[str, int] = {}
+        for _, key in XLSX_SHEETS:
+            self.sheets[key] = [self._sheet(key)]
+            self.widths[key] = [len(c) + 3 for c in columns[key]]
+            self.seen[key] = 0
 
-    def _cells(self, key: str, df: pd.DataFrame) -> list[list]:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
+    def _sheet(self, key: str):
+        n = len(self.sheets.get(key, []))
+        ws = self.wb.add_worksheet(self.names[key] + (f" {n + 1}" if n else ""))
+        ws.freeze_panes(1, 0)
+        for j, col in enumerate(self.columns[key]):
+            ws.write_string(0, j, col)
+        self.rows[id(ws)] = 1
+        return ws
 
-        ws, cols = self.sheets[key], list(df.columns)
-        kinds = df["kind"].tolist() if "kind" in df.columns else None
-        link = Font(color="0563C1", underline="single")
-        out = []
-        for i, rec in enumerate(df.itertuples(index=False)):
-            row = []
-            for col, v in zip(cols, rec):
-                if _blank(v):
-                    v = None
-                elif col == "value" and kinds is not None:
-                    v = _excel_value(kinds[i], v)
-                elif col == "value_extracted" and kinds is not None and v:
-                    v = _excel_value(kinds[i], v)
-                elif col == "ref_date" and v:
-                    v = _excel_value("date", v)
-                elif col in ("char_start", "char_end", "page", "table", "pages", "chars", "indicators",
-                             "level") and isinstance(v, str) and v.isdigit():
-                    v = int(v)
-                if key == "indicators" and col in ("value", "value_extracted", "ref_date"):
-                    fmt = ("yyyy-mm-dd" if isinstance(v, dt.date) else None if isinstance(v, bool) else
-                           "#,##0" if isinstance(v, int) else "#,##0.0##" if isinstance(v, float) else None)
-                    if fmt:
-                        c = WriteOnlyCell(ws, v)
-                        c.number_format = fmt
-                        v = c
-                elif key == "indicators" and col == "review":  # each row links to its place in the page
-                    row_ = dict(zip(cols, rec))
-                    label = v if isinstance(v, str) and v else "review"
-                    target = review_link(str(row_["doc_id"]), str(row_["id"]))
-                    if len(target) <= 255:
-                        # a HYPERLINK formula, not a cell hyperlink: openpyxl keeps every cell hyperlink of a
-                        # write-only sheet in memory until the end (~0.5 kB a row, memory growing with the batch)
-                        c = WriteOnlyCell(ws, f'=HYPERLINK("{target}","{label}")')
-                    else:  # Excel's HYPERLINK takes at most 255 characters
-                        c = WriteOnlyCell(ws, label)
-                        c.hyperlink = target
-                    c.font = link
-                    v = c
-                row.append(v)
-            out.append(row)
-        return out
+    def _value(self, key: str, col: str, v, kind):
+        if _blank(v):
+            return None
+        if col in ("value", "value_extracted") and kind is not None and v != "":
+            return _excel_value(kind, v)
+        if col == "ref_date" and v:
+            return _excel_value("date", v)
+        if col in ("char_start", "char_end", "page", "table", "pages", "chars", "indicators",
+                   "level") and isinstance(v, str) and v.isdigit():
+            return int(v)
+        return v
 
-    def add(self, key: str, df: pd.DataFrame) -> None:
-        rows = self._cells(key, df)
-        self.rows[key] += len(rows)
-        if self.pending[key] is None:
-            for r in rows:
-                self.sheets[key].append(r)
+    def _write(self, ws, r: int, j: int, key: str, col: str, v, rec: dict) -> None:
+        fmt = self.formats
+        if key == "indicators" and col == "review":  # each row links to its place in the page
+            label = v if isinstance(v, str) and v else "review"
+            target = review_link(str(rec["doc_id"]), str(rec["id"]))
+            if len(target) <= 255:
+                # a HYPERLINK formula rather than a cell hyperlink (a sheet holds at most 65,530 of those)
+                ws.write_formula(r, j, f'=HYPERLINK("{target}","{label}")', fmt["link"], label)
+            else:  # Excel's HYPERLINK takes at most 255 characters
+                ws.write_url(r, j, target, fmt["link"], label)
+        elif v is None or v == "":
             return
-        self.pending[key].extend(rows)
-        if len(self.pending[key]) > WIDTH_ROWS:
-            self._flush(key)
+        elif isinstance(v, bool):
+            ws.write_boolean(r, j, v)
+        elif isinstance(v, (int, float)):
+            ws.write_number(r, j, v, (fmt["int"] if isinstance(v, int) else fmt["float"])
+                            if key == "indicators" and col in ("value", "value_extracted") else None)
+        elif isinstance(v, dt.date):
+            ws.write_datetime(r, j, v, fmt["date"])
+        else:
+            ws.write_string(r, j, str(v))
 
-    def _flush(self, key: str) -> None:
-        from openpyxl.utils import get_column_letter
-
-        ws, rows = self.sheets[key], self.pending[key]
-        self.pending[key] = None
-        for j, col in enumerate(self.columns[key], 1):  # wide enough for the header and the first rows' values
-            seen = []
-            for r in rows[1:WIDTH_ROWS + 1]:
-                v = r[j - 1]
-                v = v.value if hasattr(v, "coordinate") or type(v).__name__ == "WriteOnlyCell" else v
-                if v is not None:
-                    seen.append(len(str(v)) + (4 if isinstance(v, int) and v >= 1000 else 0))
-            ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, len(col) + 3, *seen, 0) + 1)
-        for r in rows:
-            ws.append(r)
+    def add(self, key: str, rows: list[dict]) -> None:
+        cols, widths = self.columns[key], self.widths[key]
+        for rec in rows:
+            ws = self.sheets[key][-1]
+            r = self.rows[id(ws)]
+            if r >= EXCEL_ROWS:
+                ws = self._sheet(key)
+                self.sheets[key].append(ws)
+                r = 1
+            kind = rec.get("kind")
+            measure = self.seen[key] < WIDTH_ROWS
+            for j, col in enumerate(cols):
+                v = self._value(key, col, rec.get(col), kind)
+                self._write(ws, r, j, key, col, v, rec)
+                if measure and v is not None:  # wide enough for the header and the first rows' values
+                    widths[j] = max(widths[j], len(str(v)) + (4 if isinstance(v, int) and v >= 1000 else 0))
+            self.rows[id(ws)] = r + 1
+            self.seen[key] += 1
 
     def close(self) -> None:
-        from openpyxl.utils import get_column_letter
-
         try:
-            for key, ws in self.sheets.items():
-                if self.pending[key] is not None:
-                    self._flush(key)
-                ws.auto_filter.ref = f"A1:{get_column_letter(len(self.columns[key]))}{self.rows[key]}"
-            self.wb.save(self.tmp)
+            for key, sheets in self.sheets.items():
+                for ws in sheets:
+                    for j, w in enumerate(self.widths[key]):
+                        ws.set_column(j, j, min(60, max(8, w) + 1))
+                    ws.autofilter(0, 0, max(0, self.rows[id(ws)] - 1), len(self.columns[key]) - 1)
+            self.wb.close()
             os.chmod(self.tmp, 0o666 & ~UMASK)
             os.replace(self.tmp, self.path)
         except BaseException:
@@ -201,13 +218,7 @@ class XlsxStream:
             raise
 
     def abort(self) -> None:
-        for ws in getattr(self, "sheets", {}).values():  # end the sheets' own temporary files cleanly
-            try:
-                ws.close()
-                os.unlink(ws._writer.out)
-            except Exception:  # noqa: BLE001 — best effort while already failing
-                pass
-        self.sheets = {}
+        self.sheets = {}  # the sheets' row files are unnamed temporary files: gone with the workbook
         if os.path.exists(self.tmp):
             os.unlink(self.tmp)
 
@@ -217,7 +228,7 @@ def write_xlsx(path: Path, indicators: pd.DataFrame, sections: pd.DataFrame, doc
                           "documents": list(documents.columns)})
     try:
         for key, df in (("indicators", indicators), ("sections", sections), ("documents", documents)):
-            x.add(key, df)
+            x.add(key, records(df))
     except BaseException:
         x.abort()
         raise
@@ -239,34 +250,38 @@ def typed_frame(rows: list[dict], key: str) -> pd.DataFrame:
 class TableStream:
     """indicators.csv, sections.csv, documents.csv and indicators.xlsx written one document at a time: each into
     a temporary file in OUTDIR, moved into place by ``close`` (all four) — a batch that stops half-way leaves the
-    previous complete files, never half ones. The CSV bytes are those ``write_all`` writes for the same rows."""
+    previous complete files, never half ones. The CSV bytes are those ``write_all`` writes for the same rows
+    (pandas' ``to_csv`` is the csv module with the same dialect; rows here are plain dicts, no frame built)."""
 
     def __init__(self, outdir: Path, xlsx: bool = True):
         self.outdir = Path(outdir)
         self.outdir.mkdir(parents=True, exist_ok=True)
-        self.files, self.tmps = {}, {}
+        self.files, self.tmps, self.writers = {}, {}, {}
         try:
-            for key in COLUMNS:
+            for key, cols in COLUMNS.items():
                 fd, tmp = tempfile.mkstemp(prefix=f".{key}.csv.", suffix=".tmp", dir=self.outdir)
                 os.close(fd)
                 os.chmod(tmp, 0o666 & ~UMASK)
                 self.tmps[key] = tmp
                 f = self.files[key] = open(tmp, "w", encoding="utf-8-sig", newline="")
-                typed_frame([], key).to_csv(f, index=False, lineterminator="\n")
+                w = self.writers[key] = csv.writer(f, lineterminator="\n")
+                w.writerow(cols)
             self.xlsx = XlsxStream(self.outdir / "indicators.xlsx", COLUMNS) if xlsx else None
         except BaseException:
             self.abort()
             raise
 
-    def add(self, indicators: list[dict], sections: list[dict], document: dict) -> dict[str, pd.DataFrame]:
-        """Append one document's rows; returns its three typed frames (for the review page and the DocBin)."""
+    def add(self, indicators: list[dict], sections: list[dict], document: dict) -> dict[str, list[dict]]:
+        """Append one document's rows; returns them as the tables hold them (each a dict in the table's column
+        order, for the review page and the DocBin)."""
         out = {}
         for key, rows in (("indicators", indicators), ("sections", sections), ("documents", [document])):
-            df = out[key] = typed_frame(rows, key)
-            if rows:
-                df.to_csv(self.files[key], index=False, header=False, lineterminator="\n")
+            cols = COLUMNS[key]
+            recs = out[key] = [{c: r.get(c) for c in cols} for r in rows]
+            if recs:
+                self.writers[key].writerows([None if _blank(v) else v for v in r.values()] for r in recs)
                 if self.xlsx is not None:
-                    self.xlsx.add(key, df)
+                    self.xlsx.add(key, recs)
         return out
 
     def close(self) -> None:
@@ -306,6 +321,8 @@ def write_all(outdir: Path, indicators: list[dict], sections: list[dict], docume
 def read_table(path: Path) -> pd.DataFrame:
     """One table of an OUTDIR as written, every cell a string (empty for none), so that rewriting it changes
     nothing but what the caller changed."""
+    import pandas as pd
+
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 

@@ -22,11 +22,13 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import pandas as pd
+from .files import _blank, read_table, write_text
 
-from .files import read_table, write_text
+if TYPE_CHECKING:  # pandas only where a whole table is read (apply), not in the batch's streaming path
+    import pandas as pd
 
 ASSETS = resources.files("pipeline.outputs").joinpath("review_assets")  # package data, also inside a wheel
 KINDS = ["count", "money", "percent", "ratio", "date", "period", "doc_ref"]
@@ -234,12 +236,7 @@ def _words(s: str) -> str:
 
 def _s(v) -> str:
     """A cell as a string, as the CSV shows it (empty when missing)."""
-    if v is None or v is pd.NA:
-        return ""
-    if isinstance(v, float):
-        if pd.isna(v):
-            return ""
-    return str(v)
+    return "" if _blank(v) else str(v)
 
 
 def _records(df: pd.DataFrame | None) -> list[dict]:
@@ -416,10 +413,13 @@ class ReviewStream:
             self.written.add(page_name(doc_id))
         self.entries.append(index_entry(document, rows, key))
 
-    def add_frames(self, document: pd.DataFrame, text: str, indicators: pd.DataFrame, sections: pd.DataFrame):
-        docs = _records(document)
-        if docs:
-            self.add(docs[0], text, _records(indicators), _records(sections))
+    def add_rows(self, document: dict, text: str, indicators: list[dict], sections: list[dict]) -> None:
+        """One document as the batch hands it over: its rows as dicts with typed values (shown as the CSV
+        shows them)."""
+        def strings(rows):
+            return [{c: _s(v) for c, v in r.items()} for r in rows]
+
+        self.add(strings([document])[0], text, strings(indicators), strings(sections))
 
     def close(self) -> None:
         write_text(self.review / "index.html", index_page_of(self.entries))
@@ -460,7 +460,7 @@ def _remove_stale(review: Path, keep: set[str]) -> None:
 def write_review_from_outdir(outdir: Path) -> None:
     """Rewrite the review pages from OUTDIR's tables and texts (``vnreport apply`` calls this after merging)."""
     outdir = Path(outdir)
-    t = {k: read_table(outdir / f"{k}.csv") if (outdir / f"{k}.csv").exists() else pd.DataFrame()
+    t = {k: read_table(outdir / f"{k}.csv") if (outdir / f"{k}.csv").exists() else None
          for k in ("indicators", "sections", "documents")}
     indicators, sections, documents = t["indicators"], t["sections"], t["documents"]
     texts = {}

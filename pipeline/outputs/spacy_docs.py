@@ -17,9 +17,12 @@ import bisect
 import re
 import unicodedata
 from pathlib import Path
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from .files import atomic_write
+from .files import _blank, atomic_write, records
+
+if TYPE_CHECKING:  # a frame is accepted, pandas not needed to take rows
+    import pandas as pd
 
 __all__ = ["blank_vi", "build_doc", "load_docs", "write_docbin", "align_words", "segment_words"]
 
@@ -184,8 +187,8 @@ def segment_words(text: str, cache: dict[str, list[tuple[int, int]]] | None = No
 def _rows(table) -> list[dict]:
     if table is None:
         return []
-    if isinstance(table, pd.DataFrame):
-        return table.to_dict("records")
+    if hasattr(table, "itertuples"):  # a DataFrame
+        return records(table)
     return list(table)
 
 
@@ -194,9 +197,7 @@ def _offsets(row: dict) -> tuple[int, int]:
 
 
 def _str(v) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return ""
-    return str(v)
+    return "" if _blank(v) else str(v)
 
 
 def _tokens(text: str, words: list[tuple[int, int]], starts: set[int], ends: set[int]):
