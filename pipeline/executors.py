@@ -13,7 +13,6 @@ not re-extracted (``--no-cache`` turns this off). Workers write nothing outside 
 """
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import os
@@ -183,7 +182,9 @@ def work(item, options: Options, index: int = 0) -> DocResult:
             ex = extractor()
             rows, sections, meta = process(doc, ex, _LETTERHEAD)
             row.update(meta)
-            res.rows = [dataclasses.asdict(r) for r in rows]
+            # the fields are plain values: a shallow copy is asdict's result without its deep copy (6% of a
+            # document's time)
+            res.rows = [dict(vars(r)) for r in rows]
             res.sections = sections
             res.text = doc.text
             row.update(pages=doc.pages, chars=len(doc.text), indicators=len(rows))

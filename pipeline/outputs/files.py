@@ -97,13 +97,32 @@ EXCEL_ROWS = 1_048_576  # rows in an Excel sheet (the header included)
 
 def _blank(v) -> bool:
     """None, NaN or pandas' NA (recognised without importing pandas)."""
-    return v is None or (isinstance(v, float) and v != v) or type(v).__name__ == "NAType"
+    if v is None:
+        return True
+    t = type(v)
+    if t is str or t is int:
+        return False
+    return (t is float and v != v) or t.__name__ == "NAType"
 
 
 def records(df: pd.DataFrame) -> list[dict]:
     """A frame's rows as dicts in its column order."""
     cols = list(df.columns)
     return [dict(zip(cols, rec)) for rec in df.itertuples(index=False, name=None)]
+
+
+def _sheet_class():
+    from xlsxwriter.worksheet import Worksheet
+
+    class LinkSheet(Worksheet):
+        """The only formulas written here are ``HYPERLINK("…","…")``: XlsxWriter's scan of every formula for
+        Excel 365's function names (some thirty regex substitutions a cell) has nothing to rename in them and
+        was a fifth of the workbook's time."""
+
+        def _prepare_formula(self, formula, expand_future_functions=False):
+            return formula[1:] if formula.startswith("=") else formula
+
+    return LinkSheet
 
 
 class XlsxStream:
@@ -126,6 +145,7 @@ class XlsxStream:
         self.wb = xlsxwriter.Workbook(self.tmp, {"constant_memory": True, "tmpdir": str(self.path.parent),
                                                  "strings_to_numbers": False, "strings_to_formulas": False,
                                                  "strings_to_urls": False})
+        self.sheet_class = _sheet_class()
         self.formats = {"int": self.wb.add_format({"num_format": "#,##0"}),
                         "float": self.wb.add_format({"num_format": "#,##0.0##"}),
                         "date": self.wb.add_format({"num_format": "yyyy-mm-dd"}),
@@ -143,7 +163,7 @@ class XlsxStream:
 
     def _sheet(self, key: str):
         n = len(self.sheets.get(key, []))
-        ws = self.wb.add_worksheet(self.names[key] + (f" {n + 1}" if n else ""))
+        ws = self.wb.add_worksheet(self.names[key] + (f" {n + 1}" if n else ""), worksheet_class=self.sheet_class)
         ws.freeze_panes(1, 0)
         for j, col in enumerate(self.columns[key]):
             ws.write_string(0, j, col)
@@ -279,7 +299,7 @@ class TableStream:
             cols = COLUMNS[key]
             recs = out[key] = [{c: r.get(c) for c in cols} for r in rows]
             if recs:
-                self.writers[key].writerows([None if _blank(v) else v for v in r.values()] for r in recs)
+                self.writers[key].writerows(r.values() for r in recs)  # None is written empty
                 if self.xlsx is not None:
                     self.xlsx.add(key, recs)
         return out

@@ -17,6 +17,7 @@ the browser's decisions are layered on top.
 from __future__ import annotations
 
 import hashlib
+import bisect
 import html
 import json
 import re
@@ -308,13 +309,21 @@ def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) 
     spans = [(r.get("char_start"), r.get("char_end"), r.get("id", ""), r.get("kind", "")) for r in rows]
     sections = sorted(sections, key=lambda s: _int(s.get("char_start"), 0))
     heads = []
+    bounds = sorted((_int(a, 0), _int(b, 0)) for a, b, _, _ in spans)
+    starts = [a for a, _ in bounds]
+    longest = max((b - a for a, b in bounds), default=0)
     for i, s in enumerate(sections):
         start = _int(s.get("char_start"), -1)
         if 0 <= start < len(text):
             end = heading_end(text, start, s.get("title", ""), _int(s.get("char_end"), None))
-            for a, b, _, _ in spans:  # a value the heading line cuts stays whole: the heading takes it in
-                if _int(a, 0) < end < _int(b, 0):
-                    end = _int(b, 0)
+            # a value the heading line cuts stays whole: the heading takes it in (until it cuts none); only the
+            # values starting within the longest value's length before the end can be cut
+            cut = True
+            while cut:
+                cut = False
+                for k in range(bisect.bisect_right(starts, end - longest), bisect.bisect_left(starts, end)):
+                    if bounds[k][1] > end:
+                        end, cut = bounds[k][1], True
             heads.append((start, end, i))
     key = storage_key(doc_id)
     for r in rows:
