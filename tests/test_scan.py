@@ -120,3 +120,13 @@ def test_unreadable_openings_fall_back_to_finditer(src):
     want = [m.span() for m in r.rx.finditer(text, overlapped=False)]
     assert [m.span() for _, m in plan.matches(text)] == want
     assert opening(src, r.rx.flags) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 30)).map(lambda t: (t[0], t[0] + t[1])), max_size=12),
+       st.integers(-2, 95))
+def test_spans_membership_is_any_span_holding_the_position(spans, pos):
+    """The table cells the text rules must not read are looked up by start (was every cell for every match)."""
+    from pipeline.extraction.extractor import _Spans
+
+    assert _Spans(spans).holds(pos) == any(a <= pos < z for a, z in spans)

@@ -552,7 +552,8 @@ class Extractor:
         # the rules run over the whole text, tables included ("12 cuộc", "86/100 đơn" in a cell, a letterhead
         # laid out as a table) — except numbers alone in a cell, read with their row and column instead,
         # index cells and the column-numbering row
-        cands = [c for c in self.proposals(ntext) if not any(a <= c.core[0] < z for a, z in skip)]
+        skipped = _Spans(skip)
+        cands = [c for c in self.proposals(ntext) if not skipped.holds(c.core[0])]
         resolved = self.resolve(cands)
         rows = [self._row(doc, outline, c, ntext, o) for c in resolved]
         for r, c in zip(rows, resolved):
@@ -616,6 +617,29 @@ class Extractor:
                 char_end=o(e), page=b.page, table=cell.table, row=cell.row, col=cell.col,
                 total="yes" if cell.total else ""))
         return out
+
+
+class _Spans(list):
+    """Spans by start, with the furthest end reached so far, for a logarithmic membership test."""
+
+    def __init__(self, spans):
+        super().__init__(sorted(spans))
+        self.starts = [a for a, _ in self]
+        self.reach, far = [], -1
+        for _, z in self:
+            far = max(far, z)
+            self.reach.append(far)
+
+    def holds(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        if i < 0 or self.reach[i] <= pos:
+            return False
+        # some span starting at or before pos reaches past it: find whether one holds pos
+        while i >= 0 and self.reach[i] > pos:
+            if self[i][1] > pos:
+                return True
+            i -= 1
+        return False
 
 
 def _cell_at(cells: list[Cell], pos: int) -> Cell | None:
