@@ -725,3 +725,18 @@ def test_exported_decisions_apply_and_come_back_as_the_pages_state(driver, outdi
         assert states == ["ok", "wrong", "fix", ""]
         assert driver.execute_script("return window.vnreview.decisionsCSV()") == csv
         assert driver.execute_script("return window.vnreview.stale()") == []
+
+
+def test_index_keeps_a_compact_trace_of_every_row():
+    """The index holds every row's fingerprint until the batch ends: one string of 12-character pieces, and the
+    ids only when they are not the document's own "<doc_id>:1" … ":n" in order."""
+    from pipeline.outputs.review import fingerprint, index_entry
+
+    rows = [{"id": f"d:{i}", "kind": "count", "value": str(i), "char_start": str(i), "char_end": str(i + 1),
+             "text": str(i)} for i in range(1, 5)]
+    data = index_entry({"doc_id": "d", "status": "ok"}, rows, "vnreport.review/d")["data"]
+    assert "ids" not in data and data["total"] == 4
+    assert data["fps"] == "".join(fingerprint(r) for r in rows) and len(data["fps"]) == 48
+    shuffled = [rows[1], rows[0], rows[2], rows[3]]
+    data = index_entry({"doc_id": "d", "status": "ok"}, shuffled, "vnreport.review/d")["data"]
+    assert data["ids"] == ["d:2", "d:1", "d:3", "d:4"]

@@ -365,9 +365,14 @@ def index_entry(d: dict, rows: list[dict], key: str | None) -> dict:
                       "not_ok": d.get("status") not in ("ok", "")},
              "status": d.get("status", ""), "n": len(rows), "counts": counts, "data": None}
     if has_page:
+        # compact, as the index keeps this for every row of the batch until its end (and writes it into the
+        # page): the fingerprints as one string of 12-character pieces, the ids only when they are not the
+        # document's own "<doc_id>:1" … "<doc_id>:n" in order (~12 bytes a row instead of ~150)
+        ids = [r["id"] for r in rows]
         entry["data"] = {"doc_id": doc_id, "key": key, "total": len(rows), "href": page_href(doc_id),
-                         "ids": [r["id"] for r in rows], "fps": [fingerprint(r) for r in rows],
-                         "applied": _applied(rows)}
+                         "fps": "".join(fingerprint(r) for r in rows), "applied": _applied(rows)}
+        if ids != [f"{doc_id}:{i}" for i in range(1, len(ids) + 1)]:
+            entry["data"]["ids"] = ids
     return entry
 
 

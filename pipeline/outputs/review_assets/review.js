@@ -802,9 +802,11 @@
         var a = d.applied[id];
         applied[id] = { d: a[0], v: a[1], n: a[2] };
       });
+      // the ids are "<doc_id>:1" … ":n" unless listed; the fingerprints come as one string of 12-character pieces
+      var ids = d.ids || Array.from({ length: d.total }, function (_, i) { return d.doc_id + ':' + (i + 1); });
       var fps = {};
-      d.ids.forEach(function (id, i) { fps[id] = d.fps[i]; });
-      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: d.ids, fps: fps, applied: applied };
+      ids.forEach(function (id, i) { fps[id] = d.fps.substr(12 * i, 12); });
+      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: ids, fps: fps, applied: applied };
     });
 
     function decisionsOf(doc) {
