@@ -1,7 +1,9 @@
 """The wheel carries everything the tool reads at run time (the rules in patterns/, the review page's assets):
 built, installed into a fresh virtual environment and run from another folder."""
+import shutil
 import subprocess
 import sys
+import tomllib
 import sysconfig
 import venv
 import zipfile
@@ -15,13 +17,27 @@ from conftest import CORPUS, ROOT
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
+    # built from a clean copy of the sources: an in-tree build reuses the checkout's build/ folder, whose stale
+    # modules once hid a subpackage missing from pyproject's package list
+    src = tmp_path_factory.mktemp("src")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    for name in ("pipeline", "patterns"):
+        shutil.copytree(ROOT / name, src / name, ignore=skip)
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                        "-w", str(dist), str(ROOT)], capture_output=True, text=True)
+                        "-w", str(dist), str(src)], capture_output=True, text=True)
     if r.returncode != 0 and "No module named" in r.stderr and "setuptools" in r.stderr:
         pytest.skip("setuptools is not installed in this environment")
     assert r.returncode == 0, r.stderr
     (whl,) = dist.glob("vnreport-*.whl")
     return whl
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "pipeline").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"
 
 
 def test_wheel_holds_the_rules_and_the_page_assets(wheel):
@@ -31,6 +47,8 @@ def test_wheel_holds_the_rules_and_the_page_assets(wheel):
     assets = {p.name for p in (ROOT / "pipeline" / "outputs" / "review_assets").iterdir()}
     assert {f"pipeline/outputs/review_assets/{n}" for n in assets} <= names
     assert not any(n.startswith(("tests/", "corpus/")) for n in names)
+    modules = {str(p.relative_to(ROOT)) for p in (ROOT / "pipeline").rglob("*.py")}
+    assert modules <= names, sorted(modules - names)
 
 
 def test_installed_wheel_runs_from_another_folder(wheel, tmp_path):
