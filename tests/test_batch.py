@@ -249,3 +249,20 @@ def test_a_sheet_that_fills_goes_on_in_the_next(tmp_path, monkeypatch):
         assert ws.auto_filter.ref.startswith("A1:")
     assert values == list(range(1, 11))
     assert len(rows(tmp_path / "indicators.csv")) == 10  # the CSV has no such limit
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_in_the_workbook_only(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from pipeline.outputs import files
+
+    long = "Báo cáo " * 5000  # 40,000 characters
+    stream = files.TableStream(tmp_path)
+    stream.add([{"doc_id": "d", "id": "d:1", "kind": "count", "value": 1, "context": long}], [],
+               {"doc_id": "d", "status": "ok"})
+    stream.close()
+    cell = load_workbook(tmp_path / "indicators.xlsx")["Indicators"].cell(2, files.COLUMNS["indicators"].index(
+        "context") + 1).value
+    assert len(cell) == files.EXCEL_CELL and cell.endswith("…")
+    assert rows(tmp_path / "indicators.csv")[0][files.COLUMNS["indicators"].index("context")] == long
+    assert capsys.readouterr().err == ""  # no warning from the writer

@@ -93,6 +93,7 @@ def review_link(doc_id: str, row_id: str) -> str:
 XLSX_SHEETS = (("Indicators", "indicators"), ("Sections", "sections"), ("Documents", "documents"))
 WIDTH_ROWS = 200  # column widths are measured on the header and the first rows of each sheet
 EXCEL_ROWS = 1_048_576  # rows in an Excel sheet (the header included)
+EXCEL_CELL = 32_767  # characters in an Excel cell
 
 
 def _blank(v) -> bool:
@@ -202,7 +203,10 @@ class XlsxStream:
         elif isinstance(v, dt.date):
             ws.write_datetime(r, j, v, fmt["date"])
         else:
-            ws.write_string(r, j, str(v))
+            v = str(v)
+            if len(v) > EXCEL_CELL:  # Excel's limit; the CSV keeps the whole text
+                v = v[:EXCEL_CELL - 1] + "…"
+            ws.write_string(r, j, v)
 
     def add(self, key: str, rows: list[dict]) -> None:
         cols, widths = self.columns[key], self.widths[key]
