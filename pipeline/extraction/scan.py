@@ -210,20 +210,21 @@ class Plan:
 
     def __init__(self, rules):
         self.rules = [(rule, opening(rule.rx.pattern, rule.rx.flags)) for rule in rules]
-        self.words = {w: regex.compile(w, rule.rx.flags) for rule, o in self.rules if o for w in o.words}
+        self.words = {(w, rule.rx.flags): regex.compile(w, rule.rx.flags)
+                      for rule, o in self.rules if o for w in o.words}
 
     def matches(self, text: str):
         """(rule, match) for every rule in the grammar's order, each rule's matches left to right."""
         runs = [m.start() for m in RUN_START.finditer(text)]
         digits = None
-        found: dict[str, list[int]] = {}
+        found: dict[tuple, list[int]] = {}  # each opening word's matches, found once for all the rules
         merged: dict[tuple, list[int]] = {}
         for rule, o in self.rules:
             if o is None:
                 for m in rule.rx.finditer(text, overlapped=False):
                     yield rule, m
                 continue
-            key = (o.digit, o.mid_run, tuple(sorted(o.words)))
+            key = (o.digit, o.mid_run, tuple((w, rule.rx.flags) for w in sorted(o.words)))
             starts = merged.get(key)
             if starts is None:
                 sets = []
