@@ -32,19 +32,16 @@ DIGIT = re.compile(r"[0-9]")
 def syntax(src: str, i: int = 0):
     """(index, character) of a regex source's own syntax from ``src[i]`` on: escapes and character classes
     skipped."""
-    j, cls = i, False
+    j = i
     while j < len(src):
         c = src[j]
         if c == "\\":
-            j += 2
-            continue
-        if cls:
-            cls = c != "]"
+            j = _escape_end(src, j)
         elif c == "[":
-            cls = True
+            j = _class_end(src, j)
         else:
             yield j, c
-        j += 1
+            j += 1
 
 
 def group_end(src: str, i: int) -> int:

@@ -373,12 +373,9 @@ def _lines(runs: list[list[Ch]], tables: list, charts: list) -> list[Line]:
             return "drop"  # inside the table but in no cell: a border glyph, nothing to read
         return "body"
 
+    if not tables and not charts:  # most pages: every character is body text
+        return [ln for ln in map(_line, runs) if ln is not None]
     for run in runs:
-        if not tables and not charts:  # most pages: every character is body text
-            ln = _line(run)
-            if ln is not None:
-                out.append(ln)
-            continue
         segs: list[tuple[object, list[Ch]]] = []
         last = None
         for c in run:

@@ -106,6 +106,11 @@ def _blank(v) -> bool:
     return (t is float and v != v) or t.__name__ == "NAType"
 
 
+def as_text(v) -> str:
+    """A cell as the CSV shows it (empty when missing)."""
+    return "" if _blank(v) else str(v)
+
+
 def records(df: pd.DataFrame) -> list[dict]:
     """A frame's rows as dicts in its column order."""
     cols = list(df.columns)
@@ -153,8 +158,8 @@ class XlsxStream:
                         "link": self.wb.add_format({"font_color": "#0563C1", "underline": 1})}
         self.columns = columns
         self.names = dict((key, name) for name, key in XLSX_SHEETS)
-        self.sheets: dict[str, list] = {}  # key: its sheets, the last one being written
-        self.rows: dict[int, int] = {}  # id(sheet): rows written (the header included)
+        self.sheets: dict[str, list] = {}  # key: its sheets, the last one being written (the others are full)
+        self.rows: dict[str, int] = {}  # key: rows written in its last sheet (the header included)
         self.widths: dict[str, list[int]] = {}
         self.seen: dict[str, int] = {}
         for _, key in XLSX_SHEETS:
@@ -168,7 +173,7 @@ class XlsxStream:
         ws.freeze_panes(1, 0)
         for j, col in enumerate(self.columns[key]):
             ws.write_string(0, j, col)
-        self.rows[id(ws)] = 1
+        self.rows[key] = 1
         return ws
 
     def _value(self, key: str, col: str, v, kind):
@@ -211,12 +216,9 @@ class XlsxStream:
     def add(self, key: str, rows: list[dict]) -> None:
         cols, widths = self.columns[key], self.widths[key]
         for rec in rows:
-            ws = self.sheets[key][-1]
-            r = self.rows[id(ws)]
-            if r >= EXCEL_ROWS:
-                ws = self._sheet(key)
-                self.sheets[key].append(ws)
-                r = 1
+            if self.rows[key] >= EXCEL_ROWS:
+                self.sheets[key].append(self._sheet(key))
+            ws, r = self.sheets[key][-1], self.rows[key]
             kind = rec.get("kind")
             measure = self.seen[key] < WIDTH_ROWS
             for j, col in enumerate(cols):
@@ -224,16 +226,17 @@ class XlsxStream:
                 self._write(ws, r, j, key, col, v, rec)
                 if measure and v is not None:  # wide enough for the header and the first rows' values
                     widths[j] = max(widths[j], len(str(v)) + (4 if isinstance(v, int) and v >= 1000 else 0))
-            self.rows[id(ws)] = r + 1
+            self.rows[key] = r + 1
             self.seen[key] += 1
 
     def close(self) -> None:
         try:
             for key, sheets in self.sheets.items():
-                for ws in sheets:
+                for k, ws in enumerate(sheets):
                     for j, w in enumerate(self.widths[key]):
                         ws.set_column(j, j, min(60, max(8, w) + 1))
-                    ws.autofilter(0, 0, max(0, self.rows[id(ws)] - 1), len(self.columns[key]) - 1)
+                    rows = self.rows[key] if k == len(sheets) - 1 else EXCEL_ROWS
+                    ws.autofilter(0, 0, rows - 1, len(self.columns[key]) - 1)
             self.wb.close()
             os.chmod(self.tmp, 0o666 & ~UMASK)
             os.replace(self.tmp, self.path)

@@ -16,8 +16,8 @@ the browser's decisions are layered on top.
 """
 from __future__ import annotations
 
-import hashlib
 import bisect
+import hashlib
 import html
 import json
 import re
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .files import _blank, read_table, write_text
+from .files import as_text, read_table, records, write_text
 
 if TYPE_CHECKING:  # pandas only where a whole table is read (apply), not in the batch's streaming path
     import pandas as pd
@@ -235,16 +235,13 @@ def _words(s: str) -> str:
 
 # ---------------------------------------------------------------- data
 
-def _s(v) -> str:
-    """A cell as a string, as the CSV shows it (empty when missing)."""
-    return "" if _blank(v) else str(v)
+def _strings(rows: list[dict]) -> list[dict]:
+    """Rows with every cell as the CSV shows it."""
+    return [{c: as_text(v) for c, v in r.items()} for r in rows]
 
 
 def _records(df: pd.DataFrame | None) -> list[dict]:
-    if df is None or df.empty:
-        return []
-    cols = list(df.columns)
-    return [{c: _s(v) for c, v in zip(cols, rec)} for rec in df.itertuples(index=False, name=None)]
+    return [] if df is None or df.empty else _strings(records(df))
 
 
 def _id_number(rid: str) -> int:
@@ -430,10 +427,7 @@ class ReviewStream:
     def add_rows(self, document: dict, text: str, indicators: list[dict], sections: list[dict]) -> None:
         """One document as the batch hands it over: its rows as dicts with typed values (shown as the CSV
         shows them)."""
-        def strings(rows):
-            return [{c: _s(v) for c, v in r.items()} for r in rows]
-
-        self.add(strings([document])[0], text, strings(indicators), strings(sections))
+        self.add(_strings([document])[0], text, _strings(indicators), _strings(sections))
 
     def close(self) -> None:
         write_text(self.review / "index.html", index_page_of(self.entries))

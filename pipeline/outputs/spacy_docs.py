@@ -19,7 +19,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import _blank, atomic_write, records
+from .files import as_text as _str, atomic_write, records
 
 if TYPE_CHECKING:  # a frame is accepted, pandas not needed to take rows
     import pandas as pd
@@ -194,10 +194,6 @@ def _rows(table) -> list[dict]:
 
 def _offsets(row: dict) -> tuple[int, int]:
     return int(row["char_start"]), int(row["char_end"])
-
-
-def _str(v) -> str:
-    return "" if _blank(v) else str(v)
 
 
 def _tokens(text: str, words: list[tuple[int, int]], starts: set[int], ends: set[int]):
