@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..records import Block, Document
 
-SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".doc": "doc", ".rtf": "rtf"}
+SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".doc": "doc", ".rtf": "rtf",
+             ".xlsx": "xlsx", ".xls": "xls", ".ods": "ods"}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -259,6 +260,10 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Docu
                 from . import office
 
                 text, blocks, pages = office.read(path, IngestError, read_docx)
+            elif fmt in ("xlsx", "xls", "ods"):  # every sheet a table
+                from . import sheets
+
+                text, blocks, pages = sheets.read(path, fmt, TextBuilder, IngestError)
             else:
                 text, blocks, pages = read_pdf(path, ocr=ocr)
         except damaged:
