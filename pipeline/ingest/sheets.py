@@ -62,6 +62,8 @@ CUT_NOTE = ("(Phần còn lại của bảng tính không được đọc: bản
             "(hai mươi nghìn dòng hoặc hai triệu ký tự).)")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: ERRORS: a cell whose value is an error (#N/A, #DIV/0!, #REF!) is read as empty: it holds no figure, and a form
+#: sent blank fills whole columns with them (a VLOOKUP waiting for its input shows #N/A on every row).
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 SPACE = re.compile(r"\s+")
 
@@ -360,10 +362,17 @@ def _xlsx(path: Path, IngestError):
 
     import openpyxl
 
+    # openpyxl warns of what it leaves out ("Data Validation extension is not supported") while it parses the
+    # rows, that is between this generator's yields: its warnings are silenced for good (the same filter added
+    # again replaces itself)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
     budget = _Budget()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Data Validation extension is not supported" and the like
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    fh = open(path, "rb")  # opened here: given a path, openpyxl refuses a name not ending .xlsx
+    try:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+    except BaseException:
+        fh.close()
+        raise
     try:
         with zipfile.ZipFile(path) as z:
             parts = _xlsx_parts(z)
@@ -382,8 +391,8 @@ def _xlsx(path: Path, IngestError):
                     covered = merged.row(ri)
                     for cell in row:
                         v = getattr(cell, "value", None)
-                        if v is None or v == "":
-                            continue
+                        if v is None or v == "" or cell.data_type == "e":
+                            continue  # an error value (#N/A, #DIV/0!): see ERRORS
                         c = cell.column
                         if covered and any(c1 <= c <= c2 and not (ri == r1 and c == c1)
                                            for r1, c1, c2 in covered):
@@ -394,6 +403,7 @@ def _xlsx(path: Path, IngestError):
                     yield cells
     finally:
         wb.close()
+        fh.close()
 
 
 def _xlsx_parts(z: zipfile.ZipFile) -> dict[str, str]:
@@ -501,7 +511,7 @@ def _xls_cell(bk, sh, r: int, c: int, cell, xlrd) -> str:
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
         return show(bool(cell.value))
     if cell.ctype == xlrd.XL_CELL_ERROR:
-        return xlrd.error_text_from_code.get(cell.value, "#N/A")
+        return ""  # see ERRORS
     fmt = "General"
     try:
         fmt = bk.format_map[bk.xf_list[sh.cell_xf_index(r, c)].format_key].format_str
@@ -523,6 +533,7 @@ TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 ODS_SKIP = (OFFICE + "annotation", TEXT + "note")  # comments and notes inside a cell are not its text
 ODS_SPACE = (TEXT + "s", TEXT + "tab", TEXT + "line-break")
 
@@ -596,6 +607,8 @@ def _ods_row(row, budget: _Budget) -> dict[int, str]:
 
 
 def _ods_cell(cell) -> str:
+    if cell.get(CALCEXT + "value-type") == "error":
+        return ""  # see ERRORS
     vt = cell.get(OFFICE + "value-type")
     shown = " ".join(_odf_text(p) for p in cell.iterchildren(TEXT + "p"))
     if vt in ("float", "percentage", "currency"):
