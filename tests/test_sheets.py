@@ -396,3 +396,18 @@ def test_real_workbooks_read(name):
     for b in doc.blocks:
         if b.kind == "table":
             assert doc.text[b.start:b.end] == "\t".join(doc.text[a:z] for a, z in b.cells)
+
+
+def test_code_columns_hold_no_counts(tmp_path):
+    """Workbooks carry codes beside names ("Mã số" 1650360491, "Số hiệu UN"): identifiers, not quantities."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Mã số", "Đơn vị", "Năm sinh", "Số hội viên (người)"])
+    ws.append([1, "1650360491", "Chi hội Đông Hòa", 1975, 48])
+    ws.append([2, 1650360492, "Chi hội Tây Sơn", 1980, 52])
+    wb.save(tmp_path / "codes.xlsx")
+    res = run([tmp_path / "codes.xlsx"])
+    assert sorted((r["row"], r["col"], r["value"]) for r in res.indicators) == [
+        ("Chi hội Tây Sơn", "Số hội viên (người)", 52), ("Chi hội Đông Hòa", "Số hội viên (người)", 48)]

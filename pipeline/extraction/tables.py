@@ -20,6 +20,10 @@ SCORE_CELL = regex.compile(r"^\s*(?P<n>[0-9]+(?:,[0-9]+)?)\s*/\s*(?P<of>[0-9]+(?
 # what a header or a "Đơn vị tính" cell says of the numbers below it
 UNIT_IN_HEADER = regex.compile(r"\((?P<u>[^()]{1,30})\)\s*$")
 RANK_HEADER = regex.compile(r"(?i)(?:thứ\s*hạng|xếp\s*hạng|xếp\s*thứ|^\s*hạng\s*$|^\s*(?:s?tt|số\s*tt)\s*$)")
+# a column of identifiers, not quantities: codes ("Mã số", "Mã đơn vị", "Số hiệu UN"), phone and ID card numbers,
+# years of birth (workbooks carry them beside the names: 1650360491 under "Mã số" is no count)
+CODE_HEADER = regex.compile(r"(?i)^\s*(?:mã|số\s*hiệu|ký\s*hiệu|(?:số\s*)?điện\s*thoại|sđt|(?:số\s*)?(?:cmnd|cccd)"
+                            r"|số\s*định\s*danh|năm\s*sinh)(?!\w)")
 UNIT_COLUMN = regex.compile(r"(?i)^\s*(?:đơn\s*vị\s*tính|đvt)\s*$")
 TOTAL_LABEL = regex.compile(r"(?i)^\s*(?:tổng\s*cộng|tổng\s*số|tổng|cộng|toàn\s*(?:tỉnh|huyện|thành\s*phố|thị\s*xã|xã|quốc))\b")
 
@@ -142,8 +146,9 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
                 if not t.strip() or (i == 0 and index) or i == label_i:
                     continue
                 col = _header_path(header, i + shift if label_i is not None and i > label_i else i)
-                if RANK_HEADER.search(col.split(" > ")[-1] if col else ""):
-                    skip.append((a, z))  # a rank ("43/63" under "Thứ hạng") is no indicator
+                last = col.split(" > ")[-1] if col else ""
+                if RANK_HEADER.search(last) or CODE_HEADER.match(last):
+                    skip.append((a, z))  # a rank ("43/63" under "Thứ hạng") or a code is no indicator
                     continue
                 lead = len(t) - len(t.lstrip())
                 span = (a + lead, a + lead + len(t.strip()))

@@ -12,6 +12,8 @@ Cells read as the analyst sees them in the workbook, written the Vietnamese way 
 numbers by their number format (``#,##0`` → ``1.245``, ``0.0%`` → ``49,8%``, ``General`` 1234.0 → ``1234`` and
 130.7 → ``130,7``; ``.`` groups thousands, ``,`` marks decimals), dates ``dd/mm/yyyy``, formulas by the value the
 workbook saved for them (a formula never computed by a spreadsheet program, as libraries write them, is empty).
+The words of a number format ("#,##0 \"đ\"", "[$₫-42A]") are left out: what a number counts comes from its
+headers and the "Đơn vị tính" line, as in a Word table. Error values (#N/A, #DIV/0!) read as empty (``ERRORS``).
 
 Readers:
 - .xlsx: openpyxl (already a dependency), in read-only mode: it streams each sheet's rows instead of building the
@@ -21,7 +23,7 @@ Readers:
 - .ods: content.xml streamed with lxml, the format being plain XML: every cell carries its value, its type
   (float, percentage, currency, date …), the text LibreOffice shows (from which the decimals are taken) and its
   spans; covered cells are marked as such.
-python-calamine (Rust calamine) was tried first: it reads all three formats fast, but it gives no number formats
+python-calamine 0.9.1 (Rust calamine) was tried first: it reads all three formats fast, but it gives no number formats
 (a percent cell comes back as 0.498, which would read as 0,498%), merged ranges only for xlsx/xls, and it builds
 each sheet as a dense grid from the first cell to the last: a workbook with one cell in A1 and one in XFD1048576
 made it abort the whole process on a failed allocation, which no ``except`` catches — one bad file would end a
@@ -46,6 +48,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 #: rows with text read from one workbook (every sheet together); a district's "Biểu kèm theo" has tens to a few
@@ -94,13 +97,11 @@ def read(path: Path, fmt: str, TextBuilder, IngestError):
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError, IndexError,
-            AttributeError, struct.error, UnicodeDecodeError, OSError) as e:
-        raise IngestError(f"{_NAMES[kind]} is damaged and cannot be read ({_reason(e)}); "
-                          "save it again from Excel or LibreOffice") from None
+            AttributeError, struct.error, UnicodeDecodeError, OSError):
+        raise IngestError(_damaged(kind)) from None
     except Exception as e:  # lxml's and xlrd's own errors on a damaged file
         if type(e).__module__.split(".")[0] in ("lxml", "xlrd", "openpyxl", "xml"):
-            raise IngestError(f"{_NAMES[kind]} is damaged and cannot be read ({_reason(e)}); "
-                              "save it again from Excel or LibreOffice") from None
+            raise IngestError(_damaged(kind)) from None
         raise
 
 
@@ -108,9 +109,8 @@ _NAMES = {"xlsx": "the Excel .xlsx workbook", "xls": "the Excel 97–2003 .xls w
           "ods": "the OpenDocument .ods spreadsheet"}
 
 
-def _reason(e: Exception) -> str:
-    s = " ".join(str(e).split())[:120]
-    return f"{type(e).__name__}: {s}" if s else type(e).__name__
+def _damaged(kind: str) -> str:
+    return f"{_NAMES[kind]} is damaged and cannot be read; save it again from Excel or LibreOffice"
 
 
 def _kind(path: Path, fmt: str, IngestError) -> str:
@@ -280,6 +280,7 @@ QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 PLACES = re.compile(r"[#0?][#0?,]*(?:\.[#0?]*)?,*|\.[#0?]+,*")
 
 
+@lru_cache(maxsize=512)
 def number_format(code: str | None) -> Format:
     """The first section of an Excel number format code ("#,##0.0%;-#,##0.0%") read into a ``Format``;
     General, text ("@") and scientific formats show a number as General does."""
