@@ -4,7 +4,9 @@ returns the same plain record (``DocResult``); results are handed back in input 
 in, so the outputs are identical whatever the executor.
 
 Timeouts: in the process pool each document runs in a worker process the batch can kill; a document that takes
-longer than ``--timeout`` seconds fails with that reason, its worker is replaced and the batch goes on. On Dask a
+longer than ``--timeout`` seconds fails with that reason, its worker is replaced and the batch goes on. Each page
+read by OCR adds ``ocr.PAGE_BUDGET`` seconds to its document's allowance (the worker says so as it starts the page),
+so a long scan is not failed for being long. On Dask a
 document that has not come back ``timeout`` seconds after it started is reported failed and its task cancelled.
 
 Cache: ``OUTDIR/.cache/`` holds each document's result, keyed by the file's sha256, vnreport's version, a digest of
@@ -34,7 +36,7 @@ class Options:
     """What a worker needs besides the document (picklable; sent once per worker or per task)."""
 
     debug: bool = False
-    ocr: bool = False
+    ocr: bool = True  # scanned and unreadable PDF pages read by OCR when tesseract is installed (--no-ocr: off)
     timeout: float | None = None  # seconds per document; None: no limit
     cache: str | None = None  # the cache folder (OUTDIR/.cache); None: no cache
 
@@ -104,7 +106,11 @@ def code_digest() -> str:
 
 
 def cache_key(sha256: str, item, options: Options) -> str:
-    parts = [code_digest(), sha256, item.doc_id, item.source_file, "ocr" if options.ocr else ""]
+    from .ingest import ocr
+
+    # whether OCR can run is part of the key: installing tesseract reads again the scans that failed without it
+    parts = [code_digest(), sha256, item.doc_id, item.source_file,
+             ("ocr" if ocr.available() else "ocr-missing") if options.ocr else ""]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -187,7 +193,7 @@ def work(item, options: Options, index: int = 0) -> DocResult:
             res.rows = [dict(vars(r)) for r in rows]
             res.sections = sections
             res.text = doc.text
-            row.update(pages=doc.pages, chars=len(doc.text), indicators=len(rows))
+            row.update(format=doc.format, pages=doc.pages, chars=len(doc.text), indicators=len(rows))
             if key:
                 cache_store(options.cache, key, res)
         except IngestError as e:
@@ -230,6 +236,10 @@ def _worker_main(conn, options: Options) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     extractor()
+    from .ingest import ocr
+
+    # each page read by OCR asks the batch for more time: a long scan is not timed out for being long
+    ocr.on_page = lambda: conn.send(("budget", ocr.PAGE_BUDGET))
     while True:
         try:
             msg = conn.recv()
@@ -251,7 +261,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.task: tuple[int, object] | None = None
-        self.started = 0.0
+        self.started = 0.0  # when the task was handed out, plus the seconds its OCR'd pages added
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -304,6 +314,9 @@ def run_pool(items: list, options: Options, jobs: int, window: int | None = None
                 if w.conn in ready:
                     try:
                         res = w.conn.recv()
+                        if isinstance(res, tuple) and res[0] == "budget":  # a page read by OCR: more time
+                            w.started += res[1]
+                            continue
                     except (EOFError, OSError):
                         w.proc.join(timeout=5)
                         code = w.proc.exitcode

@@ -17,6 +17,7 @@ class Block:
     row: int | None = None  # row index inside its table
     cells: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each cell
     anchor: int | None = None  # footnotes: offset of the reference mark in the body
+    ocr: bool = False  # read by OCR (a scanned page, or a page whose text layer was unreadable)
 
 
 @dataclass
@@ -90,5 +91,6 @@ INDICATOR_COLUMNS = [
 # added after the first contract, kept at the end; review and value_extracted are filled by `vnreport apply`
 EXTRA_INDICATOR_COLUMNS = ["per", "id", "total", "note", "review", "value_extracted", "review_note"]
 SECTION_COLUMNS = ["doc_id", "section_path", "level", "label", "title", "char_start", "char_end", "page"]
+# review_page: the document's review page relative to OUTDIR (review/<doc_id>.html, or a short name), ok documents
 DOCUMENT_COLUMNS = ["doc_id", "source_file", "format", "status", "error", "pages", "chars", "indicators",
-                    "seconds", "title", "issuer", "number", "issued", "period", "sha256"]
+                    "seconds", "title", "issuer", "number", "issued", "period", "sha256", "review_page"]

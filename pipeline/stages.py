@@ -18,6 +18,7 @@ def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None =
         view = dataclasses.replace(doc, text=ntext, blocks=read_text_blocks(ntext))
     outline = segment(view.text, view.blocks)
     rows = extractor.run(view, outline, orig=doc.text, back=back)
+    mark_ocr(rows, doc.blocks)
     o = (lambda i: back[i]) if back else (lambda i: i)
     sections = [{"doc_id": doc.doc_id, "section_path": s.path, "level": s.level, "label": s.label,
                  "title": s.title, "char_start": o(s.start), "char_end": o(s.end), "page": s.page}
@@ -26,3 +27,20 @@ def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None =
     first = outline.sections[0].start if outline.sections else None
     meta = letterhead.read(view.text, first, extractor.values)
     return rows, sections, meta
+
+
+def mark_ocr(rows: list, blocks: list) -> None:
+    """Every value read from a block that OCR read carries the note ``read by OCR`` (the analyst checks those
+    against the page image first)."""
+    from bisect import bisect_right
+
+    from .ingest.ocr import NOTE
+
+    spans = sorted((b.start, b.end) for b in blocks if b.ocr)
+    if not spans:
+        return
+    starts = [a for a, _ in spans]
+    for r in rows:
+        k = bisect_right(starts, r.char_start) - 1
+        if k >= 0 and r.char_start < spans[k][1]:
+            r.note = f"{r.note}; {NOTE}" if r.note and NOTE not in r.note else (r.note or NOTE)

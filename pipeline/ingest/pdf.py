@@ -69,7 +69,12 @@ class Line:
 
 
 # ------------------------------------------------------------------------------------------- reading
-def read(path, TextBuilder, IngestError):
+def read(path, TextBuilder, IngestError, ocr: bool = True):
+    """(text, blocks, pages) of a PDF. Every page's text layer is judged (``readable``); a page without text that
+    shows an image (a scan), or whose text does not read as Vietnamese, is read by OCR when ``ocr`` is on and
+    tesseract is installed, and its blocks are marked ``ocr``. Without OCR, an unreadable page fails the document
+    (``text layer unreadable``) and a PDF that is all scans fails with ``no text layer``; a scanned page among
+    pages of text is passed over."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -84,6 +89,8 @@ def read(path, TextBuilder, IngestError):
     pages: list[list[Line]] = []
     widths: list[float] = []
     rules: list[list[tuple[float, float, float]]] = []  # per page: thin horizontal rules (x0, x1, top)
+    images: list[float] = []  # per page: the share of the page covered by images
+    ocr_pages: set[int] = set()
     try:
         for pno in range(len(pdf)):
             page = pdf[pno]
@@ -107,22 +114,117 @@ def read(path, TextBuilder, IngestError):
             pages.append(lines)
             rules.append(graphics["rules"])
             widths.append(width)
+            images.append(_image_cover(page, raw, width * height))
             tp.close()
             page.close()
+        _repair_legacy(pages)
+        _decode_unnamed_legacy(pages)
+        ocr_pages = _read_unreadable(pdf, pages, images, ocr, IngestError)
+        for k in ocr_pages:
+            rules[k - 1] = []
     finally:
         if plumber is not None:
             plumber.close()
         npages = len(pdf)
         pdf.close()
     if not any(ln.text.strip() or ln.rows for p in pages for ln in p):
-        raise IngestError("the PDF has no text layer (a scanned image?); run OCR first")
-    _repair_legacy(pages)
-    _decode_unnamed_legacy(pages)
+        from . import ocr as ocrmod
+
+        raise IngestError(NO_TEXT if ocr and ocrmod.available() else
+                          ocrmod.NOT_INSTALLED if ocr else ocrmod.NO_TEXT_LAYER)
     _drop_running_lines(pages)
     _mark_footnotes(pages, rules)
     _continue_tables(pages)
     text, blocks = _assemble(pages, widths, TextBuilder)
+    for b in blocks:
+        b.ocr = b.page in ocr_pages
     return text, blocks, npages
+
+
+# ------------------------------------------------------------------------------- unreadable pages
+#: a page with fewer drawn characters than this that shows an image is a scan
+SCAN_CHARS = 40
+#: … when its images cover at least this share of the page
+SCAN_COVER = 0.25
+#: a page whose text lies over an image covering this share of it has an OCR layer (a scanner's)
+OCR_LAYER_COVER = 0.5
+NO_TEXT = "no text layer, and OCR found no text on its pages (a blank or picture-only scan?)"
+
+
+def _page_chars(lines: list[Line]) -> str:
+    return "".join(ln.text for ln in lines) + "".join(c for ln in lines for r in ln.rows for c in r)
+
+
+def _lines_text(lines: list[Line]) -> str:
+    return "\n".join([ln.text for ln in lines] + ["\t".join(r) for ln in lines for r in ln.rows])
+
+
+def _image_cover(page, raw, area: float) -> float:
+    """The share of the page covered by its image objects (a scanned page is one image; logos and stamps are
+    small)."""
+    cover = 0.0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        try:
+            left, bottom, right, top = obj.get_bounds()
+        except Exception:  # noqa: BLE001 - an image without bounds covers nothing we can measure
+            continue
+        cover += max(0.0, right - left) * max(0.0, top - bottom)
+    return min(1.0, cover / area) if area > 0 else 0.0
+
+
+def _read_unreadable(pdf, pages: list[list[Line]], images: list[float], ocr: bool, IngestError) -> set[int]:
+    """Pages that are scans or whose text layer is not Vietnamese as written, read again by OCR (their lines
+    replaced); the 1-based numbers of the pages read so. Without OCR an unreadable text layer fails the document."""
+    from . import ocr as ocrmod
+    from .readable import MAX_ALIEN, judge
+
+    scans, garbled = [], []
+    for k, lines in enumerate(pages):
+        chars = _page_chars(lines)
+        if len(chars.strip()) < SCAN_CHARS and images[k] >= SCAN_COVER:
+            scans.append(k)
+            continue
+        verdict = judge(_lines_text(lines))
+        # a page whose letters are of the wrong script is a broken font map wherever it is; a page of words that
+        # are not Vietnamese, or Vietnamese without its marks, is a poor OCR layer only over a scanned image (a
+        # page of drawn text in another language is read as it is)
+        if verdict.readable is False and (verdict.alien > MAX_ALIEN or images[k] >= OCR_LAYER_COVER):
+            garbled.append((k, verdict))
+    if not scans and not garbled:
+        return set()
+    if not (ocr and ocrmod.available()):
+        if garbled:
+            nums = _ranges([k + 1 for k, _ in garbled])
+            how = f"run without --no-ocr to read {'it' if len(garbled) == 1 else 'them'} by OCR" if not ocr else \
+                ocrmod.INSTALL + " to read it by OCR"
+            raise IngestError(f"text layer unreadable (page{'s' if len(garbled) > 1 else ''} {nums}: "
+                              f"{garbled[0][1].why}); {how}")
+        return set()  # scanned pages among pages of text are passed over (all-scan PDFs fail in read)
+    done = set()
+    for k in sorted(scans + [k for k, _ in garbled]):
+        page = pdf[k]
+        try:
+            pages[k] = ocrmod.page_lines(page, k + 1, Line, IngestError)
+        finally:
+            page.close()
+        done.add(k + 1)
+    text = "\n".join(_lines_text(pages[k - 1]) for k in sorted(done))
+    verdict = judge(text)
+    if verdict.readable is False and garbled:
+        raise IngestError(f"text layer unreadable, and OCR could not read it either ({verdict.why})")
+    return done
+
+
+def _ranges(nums: list[int]) -> str:
+    """1, 2, 3, 5 → "1–3, 5"."""
+    out, start = [], None
+    for i, n in enumerate(nums):
+        if start is None:
+            start = n
+        if i + 1 == len(nums) or nums[i + 1] != n + 1:
+            out.append(str(start) if start == n else f"{start}–{n}")
+            start = None
+    return ", ".join(out)
 
 
 def _runs(tp, raw, height: float) -> list[list[Ch]]:

@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from ..records import Block, Document
+from .hygiene import mend
 
 SUPPORTED = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".doc": "doc", ".rtf": "rtf",
              ".xlsx": "xlsx", ".xls": "xls", ".ods": "ods"}
@@ -27,7 +28,7 @@ class TextBuilder:
         self.blocks: list[Block] = []
 
     def add(self, s: str, kind: str | None = None, **kw) -> Block | None:
-        s = unicodedata.normalize("NFC", s)  # text we build (docx, pdf) is NFC from the start
+        s = mend(unicodedata.normalize("NFC", s))  # text we build (docx, pdf) is NFC and clean from the start
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)
@@ -73,7 +74,7 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
 
         if utf16(data) is None:
             raise IngestError("binary data, not a text file")
-    text = decode(data)
+    text = mend(decode(data))  # one for one: offsets still index the file as decoded
     return text, read_text_blocks(text), None
 
 
@@ -123,11 +124,27 @@ def read_text_blocks(text: str) -> list[Block]:
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+TEXT_TAGS = {W + "t", W + "tab", W + "br", W + "cr", W + "footnoteReference"}
+REMOVED = {W + "del", W + "moveFrom"}
+
+
+def _removed(node, stop) -> bool:
+    """``node`` lies inside a tracked deletion or the source of a tracked move (below ``stop``)."""
+    p = node.getparent()
+    while p is not None and p is not stop:
+        if p.tag in REMOVED:
+            return True
+        p = p.getparent()
+    return False
+
+
 def _run_text(el, notes: dict[str, int], refs: list[tuple[str, int]], base: int) -> str:
     """Text of a paragraph element; footnote references become superscript digits."""
     out: list[str] = []
     for node in el.iter():
         tag = node.tag
+        if tag in TEXT_TAGS and _removed(node, el):
+            continue  # tracked changes read as accepted: text deleted or moved away is not there
         if tag == W + "t":
             out.append(node.text or "")
         elif tag == W + "tab":
@@ -175,7 +192,8 @@ def read_docx(path: Path) -> tuple[str, list[Block], int | None]:
             tb.add("\n")
         elif child.tag == W + "tbl":
             tno += 1
-            for ri, tr in enumerate(child.iter(W + "tr")):
+            rows = [tr for tr in child.iter(W + "tr") if tr.find(f"{W}trPr/{W}del") is None]  # deleted rows: gone
+            for ri, tr in enumerate(rows):
                 cells, spans = [], []
                 for tc in tr.iterchildren(W + "tc"):
                     vm = tc.find(f"{W}tcPr/{W}vMerge")
@@ -222,23 +240,16 @@ def _docx_footnotes(d) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- pdf
-def read_pdf(path: Path, ocr: bool = False) -> tuple[str, list[Block], int | None]:
-    from . import ocr as ocrmod
+def read_pdf(path: Path, ocr: bool = True) -> tuple[str, list[Block], int | None]:
     from . import pdf as pdfmod
 
-    try:
-        return pdfmod.read(path, TextBuilder, IngestError)
-    except IngestError as e:
-        if "no text layer" not in str(e):
-            raise
-    if not ocr:  # an image-only (scanned) PDF
-        raise IngestError(ocrmod.NO_TEXT_LAYER)
-    return ocrmod.read(path, TextBuilder, IngestError)
+    return pdfmod.read(path, TextBuilder, IngestError, ocr=ocr)
 
 
 # ---------------------------------------------------------------------------------------------- api
-def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Document:
-    """One file as a Document. ``ocr``: read a PDF without a text layer with tesseract (else it fails)."""
+def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = True) -> Document:
+    """One file as a Document. ``ocr``: read a PDF's scanned or unreadable pages with tesseract when it is
+    installed (off: such a PDF fails with a plain reason)."""
     from . import guard
 
     fmt = SUPPORTED.get(path.suffix.lower())
@@ -247,6 +258,7 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Docu
     try:
         if path.stat().st_size == 0:
             raise IngestError("the file is empty (0 bytes)")
+        fmt = by_content(path, fmt)
         guard.check(path, fmt, IngestError)  # bombs, non-zip .docx, truncated PDF: refused before parsing
         damaged, reason = guard.damage(fmt)  # a parser's error on a file damaged inside → a plain reason
         try:
@@ -256,7 +268,7 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Docu
                 from . import office
 
                 text, blocks, pages = office.read_docx_legacy(path, IngestError, read_docx)
-            elif fmt in ("doc", "rtf"):  # through LibreOffice
+            elif fmt in ("doc", "rtf", "html", "odt"):  # through LibreOffice
                 from . import office
 
                 text, blocks, pages = office.read(path, IngestError, read_docx)
@@ -277,6 +289,21 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = False) -> Docu
     if not text.strip():
         raise IngestError("no text could be read (a scanned image without a text layer?)")
     return Document(doc_id=doc_id, source_file=source_file, format=fmt, text=text, blocks=blocks, pages=pages)
+
+
+#: what a file's content may turn out to be, whatever its name says (``sniff``)
+BY_CONTENT = {"pdf", "docx", "doc", "rtf", "html", "odt", "xlsx", "xls", "ods"}
+
+
+def by_content(path: Path, fmt: str) -> str:
+    """The format to read ``path`` as: what its bytes show (an HTML page or a .docx saved as .doc, junk before
+    ``%PDF``, a PDF named .doc), else what its extension says. A text file stays text: it may quote anything."""
+    from .sniff import sniff
+
+    if fmt in ("txt", "md"):
+        return fmt
+    real = sniff(path)
+    return real if real in BY_CONTENT else fmt
 
 
 def nfc_view(text: str) -> tuple[str, list[int] | None]:
