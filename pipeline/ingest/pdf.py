@@ -130,8 +130,11 @@ def read(path, TextBuilder, IngestError, ocr: bool = True):
     if not any(ln.text.strip() or ln.rows for p in pages for ln in p):
         from . import ocr as ocrmod
 
-        raise IngestError(NO_TEXT if ocr and ocrmod.available() else
-                          ocrmod.NOT_INSTALLED if ocr else ocrmod.NO_TEXT_LAYER)
+        if ocr_pages:
+            raise IngestError(NO_TEXT)
+        if not any(cover >= SCAN_COVER for cover in images):
+            raise IngestError(BLANK)
+        raise IngestError(ocrmod.NOT_INSTALLED if ocr else ocrmod.NO_TEXT_LAYER)
     _drop_running_lines(pages)
     _mark_footnotes(pages, rules)
     _continue_tables(pages)
@@ -148,7 +151,8 @@ SCAN_CHARS = 40
 SCAN_COVER = 0.25
 #: a page whose text lies over an image covering this share of it has an OCR layer (a scanner's)
 OCR_LAYER_COVER = 0.5
-NO_TEXT = "no text layer, and OCR found no text on its pages (a blank or picture-only scan?)"
+NO_TEXT = "a scanned PDF with no text layer, and OCR found no text on its pages (a blank or picture-only scan?)"
+BLANK = "no text on its pages: no text layer and no scanned image (a blank PDF?)"
 
 
 def _page_chars(lines: list[Line]) -> str:
