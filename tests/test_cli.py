@@ -49,7 +49,7 @@ def test_bad_files_fail_alone(bad_batch, tmp_path, capsys):
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 6 and all(ln.startswith("vnreport: ") for ln in lines)
     assert "Traceback" not in err
-    assert "scanned" in d["scanned.pdf"]["error"] and "UTF-8" in d["latin1.txt"]["error"]
+    assert "no text layer" in d["scanned.pdf"]["error"] and "UTF-8" in d["latin1.txt"]["error"]
     with open(out / "indicators.csv", encoding="utf-8-sig") as f:
         assert {r["doc_id"] for r in csv.DictReader(f)} == {"good"}
 
