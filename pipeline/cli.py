@@ -131,15 +131,20 @@ def unwritable(outdir: Path) -> str:
 
 class Outputs:
     """Each document's outputs written as it is done: its text, its rows appended to the tables (moved into
-    place at the end), its review page, its Doc for ``docs.spacy``."""
+    place at the end), its review page, its Doc for ``docs.spacy``.
 
-    def __init__(self, outdir: Path, spacy: bool):
+    One document's outputs are all written or none: everything is prepared first (the text encoded, the rows
+    converted, the page rendered, the Doc built), then the files written and the rows appended. Whatever fails on
+    the way makes the document a failed row ("its outputs could not be written (…)"), its files are removed and
+    the batch goes on (an interruption, KeyboardInterrupt, still stops it)."""
+
+    def __init__(self, outdir: Path, spacy: bool, doc_ids=()):
         from .outputs.files import TableStream
         from .outputs.review import ReviewStream
 
         self.outdir = outdir
         self.tables = TableStream(outdir)
-        self.review = ReviewStream(outdir)
+        self.review = ReviewStream(outdir, doc_ids)
         self.docbin = self.nlp = None
         if spacy:
             from spacy.tokens import DocBin
@@ -148,18 +153,66 @@ class Outputs:
 
             self.docbin, self.nlp = DocBin(store_user_data=True), blank_vi()
 
-    def __call__(self, item, r) -> None:
-        from .outputs import write_text
+    def __call__(self, item, r):
+        """Write one document's outputs; returns the result as written (a failed one when they could not be)."""
+        try:
+            self._write(item, r)
+            return r
+        except Exception as e:  # noqa: BLE001 — one document's outputs must not stop the batch
+            import traceback
 
-        if r.text is not None:
-            write_text(self.outdir / "text" / f"{item.doc_id}.txt", r.text)
-        frames = self.tables.add(r.rows, r.sections, r.document)
-        self.review.add_rows(frames["documents"][0], r.text or "", frames["indicators"], frames["sections"])
-        if self.docbin is not None and r.document["status"] == "ok" and r.text is not None:
+            from .executors import DocResult
+
+            reason = " ".join(f"{type(e).__name__}: {e}".split())
+            row = {c: r.document.get(c) for c in ("doc_id", "source_file", "format", "pages", "seconds", "sha256")}
+            row.update(status="failed", error=f"its outputs could not be written ({reason[:300]})", indicators=0)
+            failed = DocResult(r.index, row, trace=traceback.format_exc())
+            try:
+                self._write(item, failed)
+            except Exception:  # noqa: BLE001 — not even its row: the failure is still reported
+                pass
+            return failed
+
+    def _write(self, item, r) -> None:
+        from .outputs import files
+
+        doc = dict(r.document)
+        ok = doc.get("status") == "ok"
+        doc["review_page"] = files.REVIEW_DIR + self.review.name(item.doc_id) if ok else ""
+        prepared = self.tables.prepare(r.rows, r.sections, doc)
+        recs = prepared.records
+        text = files.clean(r.text) if r.text is not None else None
+        data = text.encode("utf-8") if text is not None else None
+        page = self.review.prepare_rows(recs["documents"][0], text or "", recs["indicators"], recs["sections"])
+        docs = None
+        if self.docbin is not None and ok and text is not None:
+            from spacy.tokens import DocBin
+
             from .outputs.spacy_docs import build_docs
 
-            for doc in build_docs({item.doc_id: r.text}, frames["indicators"], frames["sections"], nlp=self.nlp):
-                self.docbin.add(doc)
+            docs = DocBin(store_user_data=True)
+            for d in build_docs({item.doc_id: text}, recs["indicators"], recs["sections"], nlp=self.nlp):
+                docs.add(d)
+        written = []
+        try:
+            if data is not None:
+                path = self.outdir / "text" / f"{item.doc_id}.txt"
+                files.write_bytes(path, data)
+                written.append(path)
+            if page[0]:
+                self.review.write(page)
+                written.append(self.review.review / page[0])
+            self.tables.append(prepared)
+        except BaseException:
+            for path in written:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+            raise
+        self.review.enter(page)
+        if docs is not None:
+            self.docbin.merge(docs)
 
     def close(self) -> None:
         self.tables.close()
@@ -213,7 +266,7 @@ def cmd_extract(args) -> int:
     show = err.is_terminal and not args.no_progress
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=not show)
-    sink = Outputs(outdir, args.spacy)
+    sink = Outputs(outdir, args.spacy, [i.doc_id for i in items])
     try:
         with progress:
             task = progress.add_task("extracting", total=total)

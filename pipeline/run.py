@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .extraction import Extractor
 from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks  # noqa: F401 (names kept for callers)
+from .outputs.files import clean
 from .stages import process  # noqa: F401 (the per-document chain, kept importable from here)
 
 
@@ -64,10 +65,15 @@ def collect(inputs: list[str | Path], exclude: Path | None = None) -> list[Input
                     out.append(Input(f, rel, skip=skip_reason(f.name, True)))
         else:
             out.append(Input(p, str(raw), skip=skip_reason(p.name, False)))
-    stems = Counter(i.path.stem for i in out)
+    # a name that is not UTF-8 (the file system gives its bytes as lone surrogates) is kept as UTF-8 can write it,
+    # so that the tables, the text file and the review page all call the document the same
+    for i in out:
+        i.source_file = clean(i.source_file)
+    stems = Counter(clean(i.path.stem) for i in out)
     used: set[str] = set()
     for i in out:
-        base = i.path.stem if stems[i.path.stem] == 1 else i.path.name
+        stem = clean(i.path.stem)
+        base = stem if stems[stem] == 1 else clean(i.path.name)
         doc_id, k = base, 2
         while doc_id in used:
             doc_id, k = f"{base}-{k}", k + 1
@@ -105,8 +111,10 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
     ``jobs`` worker processes (``executor="local"``) or a Dask cluster (``executor="dask"``, ``scheduler`` its
     address); ``timeout`` seconds per document (None: no limit; with one job and no limit the documents are read
     in this process); ``cache`` a folder of cached results. ``sink(item, result)`` receives each document as it is
-    done (the CLI streams it to the files); ``keep`` (default: no sink) keeps every row in the Result; ``items``
-    the inputs already collected (the CLI counts them for its progress bar: the folders are walked once)."""
+    done (the CLI streams it to the files) and may return the result as written (a document whose outputs could not
+    be written is a failed one: the counts say so); ``keep`` (default: no sink) keeps every row in the Result;
+    ``items`` the inputs already collected (the CLI counts them for its progress bar: the folders are walked
+    once)."""
     from .executors import DocResult, Options, execute, set_extractor
 
     if extractor is not None:
@@ -121,6 +129,8 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
             r: DocResult
             if progress:
                 progress(item)
+            if sink is not None:
+                r = sink(item, r) or r
             row = r.document
             if row["status"] == "failed":
                 res.errors.append(f"{item.source_file}: {row['error']}")
@@ -131,8 +141,6 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
             res.counts[row["status"]] += 1
             res.kinds.update(x["kind"] for x in r.rows)
             res.n_indicators += len(r.rows)
-            if sink is not None:
-                sink(item, r)
             if keep:
                 res.indicators.extend(r.rows)
                 res.sections.extend(r.sections)

@@ -163,15 +163,15 @@ def test_a_crash_mid_batch_leaves_the_previous_complete_files(src, serial, tmp_p
     before = {n: (out / n).read_bytes() for n in TABLES + ("indicators.xlsx",)}
     from pipeline.outputs import files
 
-    real, seen = files.TableStream.add, []
+    real, seen = files.TableStream.append, []
 
-    def add(self, *a, **k):
+    def append(self, *a, **k):
         seen.append(1)
         if len(seen) == 3:
             raise KeyboardInterrupt  # the user stops the batch, or the machine runs out of disk
         return real(self, *a, **k)
 
-    monkeypatch.setattr(files.TableStream, "add", add)
+    monkeypatch.setattr(files.TableStream, "append", append)
     with pytest.raises(KeyboardInterrupt):
         main(["extract", str(src), "-o", str(out), "--jobs", "2", "--no-progress", "--no-cache"])
     assert {n: (out / n).read_bytes() for n in before} == before

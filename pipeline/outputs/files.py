@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import os
+import re
 import tempfile
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from ..records import DOCUMENT_COLUMNS, EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS, SECTION_COLUMNS
 
@@ -30,9 +33,15 @@ if TYPE_CHECKING:
 # streaming writers: the batch's main process stays ~50 MB smaller
 
 
+def _tmp_prefix(name: str) -> str:
+    """The temporary file's prefix: the name's first characters (a name near the file system's 255 bytes would
+    be too long with the prefix and the suffix around it)."""
+    return "." + name[:40] + "."
+
+
 def atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(path.name), suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes 0600; outputs get the user's normal permissions
     try:
@@ -44,12 +53,44 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_text(path: Path, text: str) -> None:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(s: str) -> str:
+    """``s`` as UTF-8 can write it: a lone surrogate (which UTF-8 cannot encode) becomes U+FFFD, one character
+    for one, so that offsets into the text stay right. The last resort: readers are not meant to give any."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", s)
+    return s
+
+
+def clean_rows(rows: list[dict]) -> list[dict]:
+    """Rows whose strings UTF-8 can write (``clean``); the rows themselves when they all can (checked at once)."""
+    strs = [v for r in rows for v in r.values() if type(v) is str]
+    try:
+        "\x1f".join(strs).encode("utf-8")
+    except UnicodeEncodeError:
+        return [{k: clean(v) if type(v) is str else v for k, v in r.items()} for r in rows]
+    return rows
+
+
+def encode_text(text: str) -> bytes:
+    return clean(text).encode("utf-8")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
     def w(tmp):
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
 
     atomic_write(path, w)
+
+
+def write_text(path: Path, text: str) -> None:
+    """A text file in UTF-8 as it is (no newline translation); a character UTF-8 cannot encode is replaced."""
+    write_bytes(path, encode_text(text))
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -85,15 +126,124 @@ def _excel_value(kind: str, value):
     return value
 
 
-def review_link(doc_id: str, row_id: str) -> str:
-    """The review page's address of a row, relative to OUTDIR (where the workbook is)."""
-    return f"review/{quote(doc_id)}.html#{quote(row_id, safe=':')}"
+# ---------------------------------------------------------------- the review pages' names
+#
+# A document's review page is ``review/<doc_id>.html`` where that name is short and portable: at most 100
+# characters and 150 bytes, letters and digits of any script (in NFC, the form every system keeps) with spaces and
+# the punctuation below, not beginning with a space, a dot or a dash, not ending with a space or a dot, not a name
+# Windows reserves (CON, NUL, COM1 …), not "index". So no character Windows forbids (<>:"/\|?*), no control
+# characters, no "#" or "%" (a link would read them as its fragment or an escape). Otherwise, and for all the
+# documents of a run whose names differ only in case or Unicode form (they would be one file on Windows and macOS),
+# the page is a readable ASCII slug of the doc_id with a short hash of it: ``Bao-cao-ket-qua-…-1f2e3d4c.html``.
+# The name depends only on the doc_id and, for those twins, on the run's doc_ids: the same inputs give the same
+# names. documents.csv's ``review_page`` keeps it for every ok document; every link reads it from there.
+PAGE_PUNCT = frozenset(" -_.,()[]+=!~&;'@$")
+PAGE_CHARS, PAGE_BYTES, SLUG_CHARS = 100, 150, 40
+_RESERVED = re.compile(r"(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])", re.I)
+LINK_CHARS = 255  # a HYPERLINK formula's target, at most
+
+
+def _page_char(c: str) -> bool:
+    return c in PAGE_PUNCT or unicodedata.category(c)[0] in "LNM"
+
+
+def portable(doc_id: str) -> bool:
+    """Whether ``<doc_id>.html`` is a short, portable file name (see above; twins aside)."""
+    if not doc_id or len(doc_id) > PAGE_CHARS or doc_id[0] in " .-" or doc_id[-1] in " .":
+        return False
+    if not all(map(_page_char, doc_id)) or unicodedata.normalize("NFC", doc_id) != doc_id:
+        return False
+    if len(doc_id.encode("utf-8")) + 5 > PAGE_BYTES:
+        return False
+    return doc_id.casefold() != "index" and not _RESERVED.fullmatch(doc_id.split(".")[0].rstrip(" "))
+
+
+def page_slug(doc_id: str, digits: int = 8) -> str:
+    """A short unique name: the doc_id's letters without marks, ASCII, then a hash of the doc_id."""
+    h = hashlib.sha256(doc_id.encode("utf-8", "surrogatepass")).hexdigest()[:digits]
+    s = unicodedata.normalize("NFKD", doc_id.replace("đ", "d").replace("Đ", "D"))
+    s = re.sub(r"[^A-Za-z0-9]+", "-", "".join(c for c in s if not unicodedata.combining(c))).strip("-")
+    if len(s) > SLUG_CHARS:
+        s = s[:SLUG_CHARS]
+        s = s[:s.rfind("-")] if s.rfind("-") > SLUG_CHARS // 2 else s
+    return f"{s or 'doc'}-{h}.html"
+
+
+def page_name(doc_id: str) -> str:
+    """The review page's file name of ``doc_id`` alone (``page_names`` also parts the run's twins)."""
+    return f"{doc_id}.html" if portable(doc_id) else page_slug(doc_id)
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def page_names(doc_ids) -> dict[str, str]:
+    """doc_id → its review page's file name, for the doc_ids of a run: names that would be one file where case
+    or Unicode form do not count are slugs, all of them (whatever the order of the inputs)."""
+    names = {d: page_name(d) for d in dict.fromkeys(doc_ids)}
+    seen = {}
+    for n in names.values():
+        seen[_fold(n)] = seen.get(_fold(n), 0) + 1
+    for d, n in names.items():
+        if seen[_fold(n)] > 1 and n == f"{d}.html":
+            names[d] = page_slug(d)
+    digits = 8
+    while True:  # a slug that meets another name (a hash's first digits in common): longer hashes for those
+        by: dict[str, list[str]] = {}
+        for d, n in names.items():
+            by.setdefault(_fold(n), []).append(d)
+        twins = [d for ds in by.values() if len(ds) > 1 for d in ds]
+        if not twins or digits >= 64:
+            return names
+        digits *= 2
+        for d in twins:
+            names[d] = page_slug(d, digits)
+
+
+REVIEW_DIR = "review/"
+
+
+def valid_page(v) -> str:
+    """documents.csv's ``review_page`` when it is a page of OUTDIR's review folder, else ""."""
+    if not isinstance(v, str) or not v.startswith(REVIEW_DIR) or not v.endswith(".html"):
+        return ""
+    name = v[len(REVIEW_DIR):]
+    return v if name and name != "index.html" and not set("/\\\0") & set(name) and name not in (".", "..") else ""
+
+
+def review_pages(documents: list[dict]) -> dict[str, str]:
+    """doc_id → its review page's path relative to OUTDIR: documents.csv's ``review_page``, or for an OUTDIR
+    written before that column, the name computed from the run's doc_ids."""
+    names = page_names(as_text(d.get("doc_id")) for d in documents)
+    return {as_text(d.get("doc_id")): valid_page(d.get("review_page")) or REVIEW_DIR + names[as_text(d.get("doc_id"))]
+            for d in documents}
+
+
+def _anchor_char(c: str) -> bool:
+    return c == ":" or _page_char(c)
+
+
+def review_link(page: str, row_id: str, doc_id: str = "") -> str:
+    """The review page's address of a row, relative to OUTDIR (where the workbook is), as Excel's HYPERLINK takes
+    it: at most 255 characters. ``page`` is the page's path (``review/….html``), its name already portable; the
+    row's id is the fragment when it fits and holds only such characters (no "#", "%", quotes), else its number
+    (the page takes ``#12`` for ``<doc_id>:12``), else none: the link always opens the page."""
+    row_id = str(row_id)
+    if len(page) + 1 + len(row_id) <= LINK_CHARS and all(map(_anchor_char, row_id)):
+        return f"{page}#{row_id}"
+    tail = row_id[len(doc_id) + 1:] if doc_id and row_id.startswith(doc_id + ":") else ""
+    if tail.isdigit() and len(page) + 1 + len(tail) <= LINK_CHARS:
+        return f"{page}#{tail}"
+    return page if len(page) <= LINK_CHARS else ""
 
 
 XLSX_SHEETS = (("Indicators", "indicators"), ("Sections", "sections"), ("Documents", "documents"))
 WIDTH_ROWS = 200  # column widths are measured on the header and the first rows of each sheet
 EXCEL_ROWS = 1_048_576  # rows in an Excel sheet (the header included)
 EXCEL_CELL = 32_767  # characters in an Excel cell
+EXCEL_LITERAL = 255  # characters in a string inside a formula
+STRING, NUMBER, FORMULA, DATE, BOOLEAN = "string", "number", "formula", "date", "boolean"  # how a cell is written
 
 
 def _blank(v) -> bool:
@@ -188,46 +338,76 @@ class XlsxStream:
             return int(v)
         return v
 
-    def _write(self, ws, r: int, j: int, key: str, col: str, v, rec: dict) -> None:
+    def _cell(self, key: str, col: str, v, rec: dict, pages: dict | None):
+        """How one cell is written: (how, value, format), None for an empty cell."""
         fmt = self.formats
         if key == "indicators" and col == "review":  # each row links to its place in the page
             label = v if isinstance(v, str) and v else "review"
-            target = review_link(str(rec["doc_id"]), str(rec["id"]))
-            if len(target) <= 255:
-                # a HYPERLINK formula rather than a cell hyperlink (a sheet holds at most 65,530 of those)
-                ws.write_formula(r, j, f'=HYPERLINK("{target}","{label}")', fmt["link"], label)
-            else:  # Excel's HYPERLINK takes at most 255 characters
-                ws.write_url(r, j, target, fmt["link"], label)
-        elif v is None or v == "":
-            return
-        elif isinstance(v, bool):
-            ws.write_boolean(r, j, v)
-        elif isinstance(v, (int, float)):
-            ws.write_number(r, j, v, (fmt["int"] if isinstance(v, int) else fmt["float"])
-                            if key == "indicators" and col in ("value", "value_extracted") else None)
-        elif isinstance(v, dt.date):
-            ws.write_datetime(r, j, v, fmt["date"])
-        else:
-            v = str(v)
-            if len(v) > EXCEL_CELL:  # Excel's limit; the CSV keeps the whole text
-                v = v[:EXCEL_CELL - 1] + "…"
-            ws.write_string(r, j, v)
+            doc_id = as_text(rec.get("doc_id"))
+            page = (pages or {}).get(doc_id) or REVIEW_DIR + page_name(doc_id)
+            target = review_link(page, as_text(rec.get("id")), doc_id)
+            if not target:
+                return (STRING, label, None)
+            # a HYPERLINK formula rather than a cell hyperlink (a sheet holds at most 65,530 of those); its
+            # strings in double quotes, a quote doubled (the names the batch gives and the fragment hold none)
+            target, text = target.replace('"', '""'), label[:EXCEL_LITERAL].replace('"', '""')
+            return (FORMULA, f'=HYPERLINK("{target}","{text}")', fmt["link"], label)
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            return (BOOLEAN, v, None)
+        if isinstance(v, (int, float)):
+            return (NUMBER, v, (fmt["int"] if isinstance(v, int) else fmt["float"])
+                    if key == "indicators" and col in ("value", "value_extracted") else None)
+        if isinstance(v, dt.date):
+            return (DATE, v, fmt["date"])
+        v = str(v)
+        if len(v) > EXCEL_CELL:  # Excel's limit; the CSV keeps the whole text
+            v = v[:EXCEL_CELL - 1] + "…"
+        return (STRING, v, None)
 
-    def add(self, key: str, rows: list[dict]) -> None:
-        cols, widths = self.columns[key], self.widths[key]
-        for rec in rows:
+    def prepare(self, key: str, rows: list[dict], pages: dict | None = None) -> list:
+        """One document's rows as the cells to write, every value converted and every link built, nothing written:
+        a row that cannot be converted leaves the workbook as it was (the sheets are streamed, a row once written
+        stays). ``pages``: doc_id → its review page (``review_pages``)."""
+        cols = self.columns[key]
+        out = []
+        for rec in clean_rows(rows):  # a string UTF-8 cannot write would fail when its row is flushed, later
+            kind = rec.get("kind")
+            values = [self._value(key, col, rec.get(col), kind) for col in cols]
+            out.append((values, [self._cell(key, col, v, rec, pages) for col, v in zip(cols, values)]))
+        return out
+
+    def write(self, key: str, prepared: list) -> None:
+        """Rows as ``prepare`` gave them."""
+        widths = self.widths[key]
+        for values, cells in prepared:
             if self.rows[key] >= EXCEL_ROWS:
                 self.sheets[key].append(self._sheet(key))
             ws, r = self.sheets[key][-1], self.rows[key]
-            kind = rec.get("kind")
-            measure = self.seen[key] < WIDTH_ROWS
-            for j, col in enumerate(cols):
-                v = self._value(key, col, rec.get(col), kind)
-                self._write(ws, r, j, key, col, v, rec)
-                if measure and v is not None:  # wide enough for the header and the first rows' values
-                    widths[j] = max(widths[j], len(str(v)) + (4 if isinstance(v, int) and v >= 1000 else 0))
+            for j, cell in enumerate(cells):
+                if cell is None:
+                    continue
+                how = cell[0]
+                if how is STRING:
+                    ws.write_string(r, j, cell[1])
+                elif how is NUMBER:
+                    ws.write_number(r, j, cell[1], cell[2])
+                elif how is FORMULA:
+                    ws.write_formula(r, j, cell[1], cell[2], cell[3])
+                elif how is DATE:
+                    ws.write_datetime(r, j, cell[1], cell[2])
+                else:
+                    ws.write_boolean(r, j, cell[1])
+            if self.seen[key] < WIDTH_ROWS:  # wide enough for the header and the first rows' values
+                for j, v in enumerate(values):
+                    if v is not None:
+                        widths[j] = max(widths[j], len(str(v)) + (4 if isinstance(v, int) and v >= 1000 else 0))
             self.rows[key] = r + 1
             self.seen[key] += 1
+
+    def add(self, key: str, rows: list[dict], pages: dict | None = None) -> None:
+        self.write(key, self.prepare(key, rows, pages))
 
     def close(self) -> None:
         try:
@@ -254,8 +434,9 @@ def write_xlsx(path: Path, indicators: pd.DataFrame, sections: pd.DataFrame, doc
     x = XlsxStream(path, {"indicators": list(indicators.columns), "sections": list(sections.columns),
                           "documents": list(documents.columns)})
     try:
+        pages = review_pages(records(documents))
         for key, df in (("indicators", indicators), ("sections", sections), ("documents", documents)):
-            x.add(key, records(df))
+            x.add(key, records(df), pages)
     except BaseException:
         x.abort()
         raise
@@ -272,6 +453,15 @@ def typed_frame(rows: list[dict], key: str) -> pd.DataFrame:
     for c in INT_COLUMNS[key]:
         df[c] = df[c].astype("Int64")
     return df
+
+
+@dataclass
+class Prepared:
+    """One document's rows ready to append (``TableStream.prepare``)."""
+
+    records: dict[str, list[dict]]  # table → rows as dicts in the table's column order
+    cells: dict[str, list[list]]  # table → CSV rows
+    sheets: dict[str, list]  # table → workbook rows (``XlsxStream.prepare``)
 
 
 class TableStream:
@@ -298,18 +488,45 @@ class TableStream:
             self.abort()
             raise
 
-    def add(self, indicators: list[dict], sections: list[dict], document: dict) -> dict[str, list[dict]]:
-        """Append one document's rows; returns them as the tables hold them (each a dict in the table's column
-        order, for the review page and the DocBin)."""
-        out = {}
+    def prepare(self, indicators: list[dict], sections: list[dict], document: dict) -> Prepared:
+        """One document's rows made ready to append, nothing written: each a dict in its table's column order
+        (``records``, for the review page and the DocBin; strings UTF-8 can write), its CSV cells and its workbook
+        cells. A row that cannot be converted fails here and leaves every table as it was."""
+        doc_id = as_text(document.get("doc_id"))
+        pages = {doc_id: valid_page(document.get("review_page")) or REVIEW_DIR + page_name(doc_id)}
+        recs, cells, sheets = {}, {}, {}
         for key, rows in (("indicators", indicators), ("sections", sections), ("documents", [document])):
             cols = COLUMNS[key]
-            recs = out[key] = [{c: r.get(c) for c in cols} for r in rows]
-            if recs:
-                self.writers[key].writerows(r.values() for r in recs)  # None is written empty
-                if self.xlsx is not None:
-                    self.xlsx.add(key, recs)
-        return out
+            recs[key] = clean_rows([{c: r.get(c) for c in cols} for r in rows])
+            cells[key] = [list(r.values()) for r in recs[key]]  # None is written empty
+            if self.xlsx is not None:
+                sheets[key] = self.xlsx.prepare(key, recs[key], pages)
+        return Prepared(recs, cells, sheets)
+
+    def append(self, prepared: Prepared) -> None:
+        """Append a document's prepared rows to every table. Should writing fail half-way, the CSVs are cut back
+        to where they were (the workbook's cells are ready: writing them only fails with the disk)."""
+        marks = {key: f.tell() for key, f in self.files.items()}
+        try:
+            for key, rows in prepared.cells.items():
+                if rows:
+                    self.writers[key].writerows(rows)
+            if self.xlsx is not None:
+                for key, rows in prepared.sheets.items():
+                    if rows:
+                        self.xlsx.write(key, rows)
+        except Exception:
+            for key, pos in marks.items():
+                f = self.files[key]
+                f.seek(pos)
+                f.truncate()
+            raise
+
+    def add(self, indicators: list[dict], sections: list[dict], document: dict) -> dict[str, list[dict]]:
+        """Append one document's rows (all or none); returns them as the tables hold them (``prepare``)."""
+        prepared = self.prepare(indicators, sections, document)
+        self.append(prepared)
+        return prepared.records
 
     def close(self) -> None:
         try:
@@ -340,6 +557,10 @@ def write_all(outdir: Path, indicators: list[dict], sections: list[dict], docume
     for df, key in ((ind, "indicators"), (sec, "sections"), (docs, "documents")):
         for c in INT_COLUMNS[key]:
             df[c] = df[c].astype("Int64")
+    # every ok document's review page, as the batch names them
+    pages = review_pages(documents)
+    docs["review_page"] = [pages[as_text(d.get("doc_id"))] if d.get("status") == "ok" else d.get("review_page")
+                           for d in documents]
     tables = {"indicators": ind, "sections": sec, "documents": docs}
     write_tables(outdir, tables)
     return tables

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .files import as_text, read_table, records, write_text
+from .files import (REVIEW_DIR, as_text, encode_text, page_name, page_names, read_table, records, valid_page,
+                    write_bytes, write_text)
 
 if TYPE_CHECKING:  # pandas only where a whole table is read (apply), not in the batch's streaming path
     import pandas as pd
@@ -261,12 +262,9 @@ def fingerprint(row: dict) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
 
 
-def page_name(doc_id: str) -> str:
-    return f"{doc_id}.html"
-
-
-def page_href(doc_id: str) -> str:
-    return quote(page_name(doc_id), safe="")
+def page_href(name: str) -> str:
+    """A link from the index to the page named ``name`` (in the same folder)."""
+    return quote(name, safe="")
 
 
 def _applied(rows: list[dict]) -> dict:
@@ -350,14 +348,16 @@ def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) 
     return render(asset("document.html"), ctx), key
 
 
-def index_entry(d: dict, rows: list[dict], key: str | None) -> dict:
-    """What the index page keeps of one document: its line, its rows' ids and fingerprints, counts by kind."""
+def index_entry(d: dict, rows: list[dict], key: str | None, name: str | None = None) -> dict:
+    """What the index page keeps of one document: its line, its rows' ids and fingerprints, counts by kind.
+    ``name``: its page's file name (default: as ``page_name`` gives it)."""
     doc_id = d.get("doc_id", "")
     has_page = key is not None
+    href = page_href(name or page_name(doc_id))
     counts = {}
     for r in rows:
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-    entry = {"item": {**_doc_meta(d), "href": page_href(doc_id), "has_page": has_page, "n": len(rows),
+    entry = {"item": {**_doc_meta(d), "href": href, "has_page": has_page, "n": len(rows),
                       "kinds": [k for k in _kind_counts(rows) if k["n"]],
                       "not_ok": d.get("status") not in ("ok", "")},
              "status": d.get("status", ""), "n": len(rows), "counts": counts, "data": None}
@@ -366,7 +366,7 @@ def index_entry(d: dict, rows: list[dict], key: str | None) -> dict:
         # page): the fingerprints as one string of 12-character pieces, the ids only when they are not the
         # document's own "<doc_id>:1" … "<doc_id>:n" in order (~12 bytes a row instead of ~150)
         ids = [r["id"] for r in rows]
-        entry["data"] = {"doc_id": doc_id, "key": key, "total": len(rows), "href": page_href(doc_id),
+        entry["data"] = {"doc_id": doc_id, "key": key, "total": len(rows), "href": href,
                          "fps": "".join(fingerprint(r) for r in rows), "applied": _applied(rows)}
         if ids != [f"{doc_id}:{i}" for i in range(1, len(ids) + 1)]:
             entry["data"]["ids"] = ids
@@ -405,29 +405,63 @@ def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:
 # ---------------------------------------------------------------- writing
 
 class ReviewStream:
-    """The review pages written as documents finish: ``add`` writes ``review/<doc_id>.html`` (a document with
-    status ok) and keeps only what the index needs; ``close`` writes ``review/index.html`` and removes the pages
-    of documents no longer in the run. Every page is written atomically."""
+    """The review pages written as documents finish: ``add`` writes the page of a document with status ok
+    (``review/<doc_id>.html``, or the name ``page_names`` gives it) and keeps only what the index needs; ``close``
+    writes ``review/index.html`` and removes the pages of documents no longer in the run. Every page is written
+    atomically. ``doc_ids``: the run's, so that twins' pages are named apart."""
 
-    def __init__(self, outdir: Path):
+    def __init__(self, outdir: Path, doc_ids=()):
         self.review = Path(outdir) / "review"
+        self.names = page_names(doc_ids)
         self.entries: list[dict] = []
         self.written: set[str] = set()
+
+    def name(self, doc_id: str, document: dict | None = None) -> str:
+        """A document's page's file name: its ``review_page`` in documents.csv when it has one, else the run's."""
+        page = valid_page((document or {}).get("review_page"))
+        if page:
+            return page[len(REVIEW_DIR):]
+        return self.names.get(doc_id) or page_name(doc_id)
+
+    def prepare(self, document: dict, text: str, rows: list[dict], sections: list[dict]) -> tuple:
+        """One document's page, nothing written: (its file name, its bytes, its index entry); no name and no bytes
+        for a document that is not ok. Rows as the CSVs show them (strings, as ``_records`` gives)."""
+        doc_id, key, name, data = document.get("doc_id", ""), None, None, None
+        if document.get("status") == "ok" and doc_id:
+            name = self.name(doc_id, document)
+            page, key = document_page(document, text, rows, sections)
+            data = encode_text(page)
+        return name, data, index_entry(document, rows, key, name)
+
+    def write(self, prepared: tuple) -> None:
+        """Write a prepared page."""
+        name, data, _ = prepared
+        if name:
+            write_bytes(self.review / name, data)
+
+    def enter(self, prepared: tuple) -> None:
+        """Count a written page in: the index lists it, ``close`` keeps it."""
+        name, _, entry = prepared
+        if name:
+            self.written.add(name)
+        self.entries.append(entry)
 
     def add(self, document: dict, text: str, rows: list[dict], sections: list[dict]) -> None:
         """One document: its row of documents.csv, its text, its indicator and section rows as the CSVs show
         them (strings, as ``_records`` gives)."""
-        doc_id, key = document.get("doc_id", ""), None
-        if document.get("status") == "ok" and doc_id:
-            page, key = document_page(document, text, rows, sections)
-            write_text(self.review / page_name(doc_id), page)
-            self.written.add(page_name(doc_id))
-        self.entries.append(index_entry(document, rows, key))
+        prepared = self.prepare(document, text, rows, sections)
+        self.write(prepared)
+        self.enter(prepared)
+
+    def prepare_rows(self, document: dict, text: str, indicators: list[dict], sections: list[dict]) -> tuple:
+        """``prepare`` for one document as the batch hands it over: its rows as dicts with typed values (shown as
+        the CSV shows them)."""
+        return self.prepare(_strings([document])[0], text, _strings(indicators), _strings(sections))
 
     def add_rows(self, document: dict, text: str, indicators: list[dict], sections: list[dict]) -> None:
-        """One document as the batch hands it over: its rows as dicts with typed values (shown as the CSV
-        shows them)."""
-        self.add(_strings([document])[0], text, _strings(indicators), _strings(sections))
+        prepared = self.prepare_rows(document, text, indicators, sections)
+        self.write(prepared)
+        self.enter(prepared)
 
     def close(self) -> None:
         write_text(self.review / "index.html", index_page_of(self.entries))
@@ -436,15 +470,17 @@ class ReviewStream:
 
 def write_review(outdir: Path, indicators: pd.DataFrame, sections: pd.DataFrame, documents: pd.DataFrame,
                  texts: dict[str, str]) -> None:
-    """Write ``review/index.html`` and ``review/<doc_id>.html`` for every document with status ok."""
+    """Write ``review/index.html`` and a page for every document with status ok (``review/<doc_id>.html``, or
+    documents.csv's ``review_page``)."""
     rows_by_doc: dict[str, list[dict]] = {}
     for r in _records(indicators):
         rows_by_doc.setdefault(r.get("doc_id", ""), []).append(r)
     secs_by_doc: dict[str, list[dict]] = {}
     for s in _records(sections):
         secs_by_doc.setdefault(s.get("doc_id", ""), []).append(s)
-    stream = ReviewStream(outdir)
-    for d in _records(documents):
+    docs = _records(documents)
+    stream = ReviewStream(outdir, [d.get("doc_id", "") for d in docs])
+    for d in docs:
         doc_id = d.get("doc_id", "")
         stream.add(d, texts.get(doc_id, ""), rows_by_doc.get(doc_id, []), secs_by_doc.get(doc_id, []))
     stream.close()

@@ -772,6 +772,8 @@
       var h = location.hash.slice(1);
       if (!h) return;
       try { h = decodeURIComponent(h); } catch (e) { /* keep it as written */ }
+      // "#12" is "<doc_id>:12" (the workbook links so where the whole id would not fit in its link)
+      if (!byId.has(h) && /^[0-9]+$/.test(h) && byId.has(data.doc_id + ':' + h)) h = data.doc_id + ':' + h;
       if (h !== selectedId) select(h);
     }
     window.addEventListener('hashchange', fromHash);
