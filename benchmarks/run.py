@@ -2,12 +2,19 @@
 jobs, beside markitdown's and pypdfium2's time to merely turn the same files into text.
 
     .venv/bin/python benchmarks/run.py [--sizes 10 100 1000] [--jobs 1 2] [--no-baselines]
+    .venv/bin/python benchmarks/run.py --ocr --wild     # OCR pages per second; the corpus-wild batch
 
 Prints docs/s, pages/s, seconds per document, peak memory (the whole process tree, the batch and its workers, as
 proportional set size: copy-on-write pages the forked workers share are counted once), and
 the ratios. markitdown is only a yardstick (``pip install markitdown``), not a dependency of vnreport: without it
 that column says so. Documents are the Word and PDF files of ../shared/corpus and ../shared/corpus-extra (and
 corpus/), copied round-robin under new names; every run uses --no-cache.
+
+``--ocr``: OCR pages per second on a scanned report (report 003's text rendition printed and scanned with skew
+and noise by ``tests/data/scan.py``; every page goes through tesseract), with each number of jobs, and the share of
+the text rendition's (kind, value) rows it gives back. ``--wild``: ../shared/corpus-wild/files (75 real files:
+scans, broken text layers, old .doc, spreadsheets) as one batch: seconds, documents ok / failed / skipped, pages,
+rows flagged "read by OCR".
 """
 from __future__ import annotations
 
@@ -117,12 +124,89 @@ def pdfium_time(files: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
+def rows_of(out: Path) -> list[dict]:
+    with open(out / "indicators.csv", encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def docs_of(out: Path) -> list[dict]:
+    with open(out / "documents.csv", encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def ocr_bench(jobs_list: list[int]) -> None:
+    """OCR pages per second on a scanned report, and how much of its text rendition's values it gives back."""
+    from collections import Counter
+
+    sys.path.insert(0, str(ROOT / "tests" / "data"))
+    from scan import scan
+
+    report = ROOT / "corpus" / "txt" / "003_6617312135f34f8a.txt"
+
+    def key(r):
+        try:
+            return r["kind"], float(r["value"])
+        except ValueError:
+            return r["kind"], r["value"]
+
+    with tempfile.TemporaryDirectory(prefix="vnreport-bench-ocr-") as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        pages = scan(report.read_text(encoding="utf-8"), src / "003_scanned.pdf")
+        shutil.copy(src / "003_scanned.pdf", src / "003_scanned_copy.pdf")  # two documents: two jobs can share them
+        pages *= 2
+        shutil.copy(report, Path(tmp) / "003.txt")
+        extract(Path(tmp) / "003.txt", Path(tmp) / "txt", 1)
+        want = Counter(map(key, rows_of(Path(tmp) / "txt")))
+        print(f"\nOCR: report 003 printed and scanned, twice ({pages} pages, 200 dpi, ±0.8° skew, noise)")
+        print(f"{'jobs':>4} {'seconds':>8} {'pages/s':>8} {'s/page':>7} {'peak RSS':>9} {'values back':>11}")
+        for jobs in jobs_list:
+            out = Path(tmp) / f"out{jobs}"
+            dt, peak, _ = extract(src, out, jobs)
+            got = Counter(map(key, (r for r in rows_of(out) if r["doc_id"] == "003_scanned")))
+            back = sum((want & got).values()) / max(1, sum(want.values()))
+            print(f"{jobs:>4} {dt:>8.1f} {pages / dt:>8.3f} {dt / pages:>7.2f} {peak / 2**20:>7.0f}MB {back:>11.3f}",
+                  flush=True)
+
+
+def wild_bench(jobs_list: list[int]) -> None:
+    """../shared/corpus-wild as one batch."""
+    from collections import Counter
+
+    folder = ROOT.parent / "shared" / "corpus-wild" / "files"
+    if not folder.is_dir():
+        print("\n../shared/corpus-wild is not here: skipped")
+        return
+    print("\ncorpus-wild: 75 real files as one batch")
+    print(f"{'jobs':>4} {'seconds':>8} {'ok':>4} {'failed':>6} {'skipped':>7} {'pages':>6} {'rows':>6} {'by OCR':>6} "
+          f"{'peak RSS':>9}")
+    for jobs in jobs_list:
+        with tempfile.TemporaryDirectory(prefix="vnreport-bench-wild-") as tmp:
+            out = Path(tmp) / "out"
+            dt, peak, pages = extract(folder, out, jobs)
+            status = Counter(d["status"] for d in docs_of(out))
+            rows = rows_of(out)
+            by_ocr = sum("read by OCR" in r["note"] for r in rows)
+            print(f"{jobs:>4} {dt:>8.1f} {status['ok']:>4} {status['failed']:>6} {status['skipped']:>7} {pages:>6} "
+                  f"{len(rows):>6} {by_ocr:>6} {peak / 2**20:>7.0f}MB", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=None, help="default 10 100 1000 (none with --ocr/--wild)")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--no-baselines", action="store_true", help="skip markitdown and pypdfium2")
+    ap.add_argument("--ocr", action="store_true", help="OCR pages per second on a scanned report")
+    ap.add_argument("--wild", action="store_true", help="../shared/corpus-wild as one batch")
     args = ap.parse_args(argv)
+    if args.sizes is None:
+        args.sizes = [] if (args.ocr or args.wild) else [10, 100, 1000]
+    if args.ocr:
+        ocr_bench(args.jobs)
+    if args.wild:
+        wild_bench(args.jobs)
+    if not args.sizes:
+        return 0
     try:
         import markitdown  # noqa: F401
         have_md = True
