@@ -87,8 +87,11 @@ def read_predictions(path: Path) -> dict[str, list[dict]]:
     if path.is_dir():
         path = path / "indicators.csv"
     preds: dict[str, list[dict]] = defaultdict(list)
+    from .outputs.files import unprotect_row
+
     with open(path, encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
+            unprotect_row("indicators", row)  # the cells protected against Excel's formulas, as extracted
             try:
                 row["_s"], row["_e"] = int(float(row["char_start"])), int(float(row["char_end"]))
             except (KeyError, ValueError, TypeError):

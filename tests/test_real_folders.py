@@ -1,8 +1,9 @@
 """Real folders: one document's outputs that cannot be written fail that document alone; any file name the file
-system allows."""
+system allows; CSV cells Excel would take for formulas."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import random
@@ -18,7 +19,7 @@ from openpyxl import load_workbook
 from conftest import CORPUS
 from pipeline.cli import main
 from pipeline.outputs import files
-from pipeline.outputs.files import page_name, page_names, read_table
+from pipeline.outputs.files import page_name, page_names, protect, read_table, unprotect
 
 BODY = ("I. KẾT QUẢ\nĐã tổ chức {n} hội nghị với 350 lượt người tham dự, kinh phí 130,7 triệu đồng.\n"
         "II. PHƯƠNG HƯỚNG\nPhấn đấu đạt 95,5% số hộ.\n")
@@ -27,6 +28,15 @@ BODY = ("I. KẾT QUẢ\nĐã tổ chức {n} hội nghị với 350 lượt ng�
 def csv_rows(path: Path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def fingerprint(out: Path) -> dict:
+    """Every output's digest; the workbook's cells (its file holds the time it was written)."""
+    got = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+           for p in sorted(out.rglob("*")) if p.is_file() and ".cache" not in p.parts and p.suffix != ".xlsx"}
+    wb = load_workbook(out / "indicators.xlsx")
+    got["indicators.xlsx"] = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb}
+    return got
 
 
 # ---------------------------------------------------------------- 1. one document's outputs fail, alone
@@ -395,3 +405,100 @@ def test_the_page_takes_a_row_number_for_its_id(named, driver):
 
 
 from test_review import browser_dir, driver  # noqa: E402,F401 — the review tests' browser
+
+
+# ---------------------------------------------------------------- 3. CSV cells Excel takes for formulas
+
+def test_protect_and_unprotect_are_a_pair():
+    for v in ("", "'", "'=", "''=x", "=x", "-", "- 12 hội nghị", "@a", "+1", "\tx", "\rx", "'abc", "abc", "'-'"):
+        assert unprotect(protect(v)) == v
+        p = protect(v)
+        assert (p != v) == bool(re.match(r"'*[=+\-@\t\r]", v))
+    assert protect("- 12") == "'- 12" and protect("=1+1") == "'=1+1" and protect("'=x") == "''=x"
+    assert protect(12) == 12 and protect(None) is None
+
+
+@pytest.fixture(scope="module")
+def formulas(tmp_path_factory):
+    src = tmp_path_factory.mktemp("formulas") / "in"
+    src.mkdir()
+    (src / "-tin.txt").write_text("I. KẾT QUẢ\nĐã tổ chức 12 hội nghị.\n", encoding="utf-8")
+    (src / "gach.txt").write_text("I. KẾT QUẢ\n- Tổ chức 15 hội nghị với 350 lượt người, ngày 22/3.\n",
+                                  encoding="utf-8")
+    (src / "bang.txt").write_text("I. KẾT QUẢ\nCó 3 xã.\n=1+1 là công thức, có 16 hội nghị.\n@ban: 17 hội nghị.\n",
+                                  encoding="utf-8")
+    out = src.parent / "out"
+    assert main(["extract", str(src), "-o", str(out), "--no-progress", "--jobs", "1"]) == 0
+    return out
+
+
+def test_csv_cells_are_protected_and_text_and_value_exact(formulas):
+    out = formulas
+    rows = csv_rows(out / "indicators.csv")
+    ctx = {r["context"] for r in rows}
+    assert any(c.startswith("'- Tổ chức 15 hội nghị") for c in ctx)
+    assert any(c.startswith("'=1+1 là công thức") for c in ctx)
+    assert any(c.startswith("'@ban: 17") for c in ctx)
+    tin = [r for r in rows if r["source_file"] == "'-tin.txt"]
+    assert tin and all(r["doc_id"] == "'-tin" and r["id"].startswith("'-tin:") for r in tin)
+    for r in rows:
+        for c, v in r.items():
+            if c not in ("text", "value", "value_extracted"):
+                assert not re.match(r"[=+\-@\t\r]", v), (c, v)
+    # text and value exact: the no-year date, the text file's span
+    assert "--03-22" in {r["value"] for r in rows if r["kind"] == "date"}
+    for r in rows:
+        doc_id = unprotect(r["doc_id"])
+        with open(out / "text" / f"{doc_id}.txt", encoding="utf-8", newline="") as f:
+            assert f.read()[int(r["char_start"]):int(r["char_end"])] == r["text"]
+    docs = {d["source_file"]: d for d in csv_rows(out / "documents.csv")}
+    assert docs["'-tin.txt"]["doc_id"] == "'-tin"
+    assert {s["doc_id"] for s in csv_rows(out / "sections.csv")} >= {"'-tin", "gach", "bang"}
+    # read back: as extracted
+    ind = read_table(out / "indicators.csv")
+    assert "-tin" in set(ind.doc_id) and any(c.startswith("- Tổ chức") for c in ind.context)
+    assert set(read_table(out / "documents.csv").doc_id) == {"-tin", "gach", "bang"}
+
+
+def test_the_workbook_shows_each_text_as_written(formulas):
+    ws = load_workbook(formulas / "indicators.xlsx")["Indicators"]
+    head = [c.value for c in ws[1]]
+    cells = list(ws.iter_rows(min_row=2, values_only=True))
+    ctx = [r[head.index("context")] for r in cells]
+    assert any(c.startswith("- Tổ chức 15 hội nghị") for c in ctx)
+    assert any(c.startswith("=1+1 là công thức") for c in ctx)
+    assert "-tin" in {r[head.index("doc_id")] for r in cells}
+    links = [r[head.index("review")] for r in cells if r[head.index("doc_id")] == "-tin"]
+    pages = read_table(formulas / "documents.csv")
+    page = pages[pages.doc_id == "-tin"].review_page.iloc[0]
+    assert links[0] == f'=HYPERLINK("{page}#-tin:1","review")' and (formulas / page).is_file()
+    ws = load_workbook(formulas / "indicators.xlsx")["Documents"]
+    assert "-tin.txt" in {r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
+
+
+def test_apply_twice_changes_nothing_and_keeps_the_protection(formulas, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(formulas, out)
+    ind = read_table(out / "indicators.csv")
+    tin = list(ind[ind.doc_id == "-tin"].id)
+    gach = ind[ind.context.str.startswith("- Tổ chức")].id.iloc[0]
+    dec = tmp_path / "d.csv"
+    dec.write_text(f"id,decision,value,note\n{tin[0]},fix,13,- xem lại\n{gach},wrong,,\n", encoding="utf-8")
+    assert main(["apply", str(out), str(dec)]) == 0
+    first = fingerprint(out)
+    assert main(["apply", str(out), str(dec)]) == 0
+    assert fingerprint(out) == first
+    rows = csv_rows(out / "indicators.csv")
+    fixed = [r for r in rows if r["id"] == "'" + tin[0]][0]
+    assert fixed["value"] == "13" and fixed["review"] == "fixed" and fixed["review_note"] == "'- xem lại"
+    assert [r["context"] for r in rows] == [r["context"] for r in csv_rows(formulas / "indicators.csv")]
+    back = read_table(out / "indicators.csv")
+    assert list(back.context) == list(ind.context) and back[back.id == tin[0]].review_note.iloc[0] == "- xem lại"
+
+
+def test_eval_reads_the_table_as_extracted(formulas):
+    from pipeline.evaluate import read_predictions
+
+    preds = read_predictions(formulas)
+    assert set(preds) == {"-tin", "gach", "bang"}
+    assert any(r["context"].startswith("- Tổ chức") for r in preds["gach"])

@@ -102,7 +102,72 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return df
 
 
-def write_csv(path: Path, df: pd.DataFrame) -> None:
+# ---------------------------------------------------------------- cells Excel would take for formulas
+#
+# indicators.csv has a BOM so that Excel opens it, and Excel evaluates a cell that begins with "=", "+", "-" or "@"
+# (a context "- Tổ chức 12 hội nghị …" shows #NAME?); tab and carriage return can begin one too. As OWASP advises
+# against CSV injection, such a cell of a column people read gets a leading "'" in the CSV; one that already
+# begins with "'"s before such a character gets one more, so that ``unprotect`` gives back exactly what was
+# written. Every reader of an OUTDIR's tables goes through ``unprotect`` (``read_table``: apply, the review pages
+# rebuilt, the summary; ``vnreport eval``), so that round trips change nothing.
+#
+# Left exact, as programs compare them: indicators' ``text`` (the text file's span) and ``value`` (a no-year date
+# ``--03-22``), and ``value_extracted`` (the value ``apply`` kept, the same kind of content); documents' ``issued``
+# and ``period`` (normalised values too). Every other column of the three tables is protected: doc_id and
+# source_file (a file name may begin with "-"), row ids, units, sections' labels and titles, contexts, documents'
+# titles and reasons. The workbook is not protected: XlsxWriter writes strings as strings (the analyst's file,
+# showing each text as written); the CSV is for programs.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+EXACT = {"indicators": frozenset({"text", "value", "value_extracted"}), "sections": frozenset(),
+         "documents": frozenset({"issued", "period"})}
+
+
+def protect(v):
+    """A CSV cell Excel shows as written (see above); any other value as it is."""
+    return "'" + v if type(v) is str and v and _FORMULA.match(v) else v
+
+
+def unprotect(v):
+    """The cell ``protect`` was given."""
+    return v[1:] if type(v) is str and v[:1] == "'" and _FORMULA.match(v, 1) else v
+
+
+def unprotect_row(key: str, row: dict) -> dict:
+    """A row of ``key``'s CSV as read by the csv module, with the protection taken off (in place)."""
+    exact = EXACT.get(key, frozenset())
+    for c, v in row.items():
+        if c not in exact and type(v) is str and v[:1] == "'":
+            row[c] = unprotect(v)
+    return row
+
+
+def _table_key(path: Path) -> str | None:
+    return path.stem if path.suffix == ".csv" and path.stem in EXACT else None
+
+
+def _frame_cells(df: pd.DataFrame, key: str, fn, first: list[str]) -> pd.DataFrame:
+    """``df`` with ``fn`` applied to the cells of its protected columns that begin with one of ``first`` (a copy
+    when any does: the caller's frame is left as it was)."""
+    out = df
+    for c in df.columns:
+        if c in EXACT[key] or df[c].dtype.kind in "iufbmM":
+            continue
+        try:
+            hit = df[c].str[:1].isin(first)
+        except AttributeError:  # no strings in the column
+            continue
+        if hit.any():
+            new = df.loc[hit, c].map(fn)
+            if out is df:
+                out = df.copy()
+            out.loc[hit, c] = new
+    return out
+
+
+def write_csv(path: Path, df: pd.DataFrame, key: str | None = None) -> None:
+    """A table as CSV with a BOM; ``key`` (indicators, sections, documents) protects its cells (see above)."""
+    if key is not None:
+        df = _frame_cells(df, key, protect, ["'", "=", "+", "-", "@", "\t", "\r"])
     atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 
@@ -490,15 +555,23 @@ class TableStream:
 
     def prepare(self, indicators: list[dict], sections: list[dict], document: dict) -> Prepared:
         """One document's rows made ready to append, nothing written: each a dict in its table's column order
-        (``records``, for the review page and the DocBin; strings UTF-8 can write), its CSV cells and its workbook
-        cells. A row that cannot be converted fails here and leaves every table as it was."""
+        (``records``, for the review page and the DocBin; strings UTF-8 can write), its CSV cells (protected) and
+        its workbook cells. A row that cannot be converted fails here and leaves every table as it was."""
         doc_id = as_text(document.get("doc_id"))
         pages = {doc_id: valid_page(document.get("review_page")) or REVIEW_DIR + page_name(doc_id)}
         recs, cells, sheets = {}, {}, {}
         for key, rows in (("indicators", indicators), ("sections", sections), ("documents", [document])):
-            cols = COLUMNS[key]
+            cols, exact = COLUMNS[key], EXACT[key]
             recs[key] = clean_rows([{c: r.get(c) for c in cols} for r in rows])
-            cells[key] = [list(r.values()) for r in recs[key]]  # None is written empty
+            protected = [j for j, c in enumerate(cols) if c not in exact]
+            out = cells[key] = []
+            for r in recs[key]:
+                row = list(r.values())  # None is written empty
+                for j in protected:
+                    v = row[j]
+                    if type(v) is str and v and v[0] in "'=+-@\t\r":
+                        row[j] = protect(v)
+                out.append(row)
             if self.xlsx is not None:
                 sheets[key] = self.xlsx.prepare(key, recs[key], pages)
         return Prepared(recs, cells, sheets)
@@ -567,11 +640,14 @@ def write_all(outdir: Path, indicators: list[dict], sections: list[dict], docume
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """One table of an OUTDIR as written, every cell a string (empty for none), so that rewriting it changes
-    nothing but what the caller changed."""
+    """One table of an OUTDIR as written, every cell a string (empty for none) and unprotected (``unprotect``), so
+    that rewriting it changes nothing but what the caller changed."""
     import pandas as pd
 
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    path = Path(path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    key = _table_key(path)
+    return df if key is None else _frame_cells(df, key, unprotect, ["'"])
 
 
 def read_tables(outdir: Path) -> dict[str, pd.DataFrame]:
@@ -581,5 +657,5 @@ def read_tables(outdir: Path) -> dict[str, pd.DataFrame]:
 
 def write_tables(outdir: Path, tables: dict[str, pd.DataFrame]) -> None:
     for key in ("indicators", "sections", "documents"):
-        write_csv(outdir / f"{key}.csv", tables[key])
+        write_csv(outdir / f"{key}.csv", tables[key], key)
     write_xlsx(outdir / "indicators.xlsx", tables["indicators"], tables["sections"], tables["documents"])
