@@ -57,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--debug", action="store_true", help="show a traceback when a document fails")
     e.add_argument("--no-progress", action="store_true", help="no progress bar")
     e.add_argument("--spacy", action="store_true", help="also write docs.spacy (a spaCy DocBin)")
-    e.add_argument("--ocr", action="store_true", help="read scanned PDFs with OCR (tesseract, Vietnamese)")
+    o = e.add_mutually_exclusive_group()
+    o.add_argument("--ocr", dest="ocr", action="store_true", default=True,
+                   help="read scanned pages and unreadable text layers with OCR (the default when tesseract with "
+                        "Vietnamese is installed)")
+    o.add_argument("--no-ocr", dest="ocr", action="store_false", help="never run OCR (such PDFs fail, saying why)")
     e.add_argument("--jobs", "-j", type=positive_int, default=None, metavar="N",
                    help="documents processed in parallel (default: all cores)")
     e.add_argument("--executor", choices=["local", "dask"], default="local",

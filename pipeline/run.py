@@ -104,7 +104,7 @@ def walk(folder: Path, exclude: Path | None) -> list[Path]:
 
 def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor: Extractor | None = None,
         exclude: Path | None = None, *, jobs: int = 1, timeout: float | None = None, executor: str = "local",
-        scheduler: str | None = None, cache: Path | str | None = None, ocr: bool = False, sink=None,
+        scheduler: str | None = None, cache: Path | str | None = None, ocr: bool = True, sink=None,
         keep: bool | None = None, items: list[Input] | None = None) -> Result:
     """Every document of ``inputs`` through ingest → segment → extract, in input order.
 
