@@ -186,7 +186,7 @@ class Outputs:
         prepared = self.tables.prepare(r.rows, r.sections, doc)
         recs = prepared.records
         text = files.clean(r.text) if r.text is not None else None
-        data = text.encode("utf-8") if text is not None else None
+        data = files.encode_text(text) if text is not None else None
         page = self.review.prepare_rows(recs["documents"][0], text or "", recs["indicators"], recs["sections"])
         docs = None
         if self.docbin is not None and ok and text is not None:

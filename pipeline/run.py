@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .extraction import Extractor
 from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks  # noqa: F401 (names kept for callers)
-from .outputs.files import clean
+from .ingest.hygiene import writable as clean
 from .stages import process  # noqa: F401 (the per-document chain, kept importable from here)
 
 

@@ -108,20 +108,28 @@ def test_text_pdf_is_not_ocred(monkeypatch):
         assert doc.text.strip() and not any(b.ocr for b in doc.blocks)
 
 
+def scanned_pdf(tmp: Path, text: str, **kw):
+    """``text`` printed and scanned (``scan``), opened with pypdfium2 for the test to add to."""
+    import pypdfium2 as pdfium
+
+    needs_font()
+    path = tmp / "scan.pdf"
+    scan(text, path, **kw)
+    return pdfium.PdfDocument(str(path))
+
+
 # ------------------------------------------------------------------------------ a scanned last page
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     """Report 004's PDF with a scanned annex page appended."""
     import pypdfium2 as pdfium
 
-    needs_font()
     tmp = tmp_path_factory.mktemp("mixed")
-    annex = tmp / "annex.pdf"
-    scan("PHỤ LỤC\nKết quả năm 2024: tổ chức 17 hội nghị, vận động 235 hộ gia đình ủng hộ 45,5 triệu đồng.\n"
-         "Tỷ lệ hộ được hỗ trợ đạt 98,5%.", annex, seed=3)
+    annex = scanned_pdf(tmp, "PHỤ LỤC\nKết quả năm 2024: tổ chức 17 hội nghị, vận động 235 hộ gia đình ủng hộ "
+                             "45,5 triệu đồng.\nTỷ lệ hộ được hỗ trợ đạt 98,5%.", seed=3)
     pdf = pdfium.PdfDocument(str(CORPUS / "pdf" / "004_f162b015986022fe.pdf"))
     n = len(pdf)
-    pdf.import_pages(pdfium.PdfDocument(str(annex)))
+    pdf.import_pages(annex)
     out = tmp / "004_with_scanned_annex.pdf"
     pdf.save(str(out))
     return out, n
@@ -186,14 +194,10 @@ BROKEN_MAP = ["UBND X¿ THANH B›NH", "C‘ng t·c d‚n vÀn n„m 2024 ng‡y
 @pytest.fixture(scope="module")
 def poor_layer(tmp_path_factory):
     """A scanned page (an image) under a poor OCR layer, as office scanners leave them."""
-    import pypdfium2 as pdfium
-
-    needs_font()
     tmp = tmp_path_factory.mktemp("layer")
-    img = tmp / "img.pdf"
-    scan("BÁO CÁO\nKết quả công tác dân vận năm 2024\nTổ chức 17 hội nghị, thu hút 1.250 lượt người tham dự.\n"
-         "Vận động 235 hộ gia đình ủng hộ Quỹ “Vì người nghèo” 45,5 triệu đồng.", img, skew=0.0, seed=5)
-    pdf = pdfium.PdfDocument(str(img))
+    pdf = scanned_pdf(tmp, "BÁO CÁO\nKết quả công tác dân vận năm 2024\nTổ chức 17 hội nghị, thu hút 1.250 lượt "
+                           "người tham dự.\nVận động 235 hộ gia đình ủng hộ Quỹ “Vì người nghèo” 45,5 triệu đồng.",
+                      skew=0.0, seed=5)
     _add_text(pdf, pdf[0], POOR_LAYER, invisible=True)
     out = tmp / "poor_layer.pdf"
     pdf.save(str(out))

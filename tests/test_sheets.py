@@ -267,6 +267,17 @@ def fail_reason(path: Path) -> str:
     return msg
 
 
+def rezip(src: Path, dst: Path, part: str, edit) -> Path:
+    """A copy of the zip ``src`` at ``dst`` with one part changed (``edit(its bytes, or None when absent)``)."""
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[part] = edit(parts.get(part))
+    with zipfile.ZipFile(dst, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return dst
+
+
 def test_a_workbook_without_text_fails_plainly(tmp_path):
     import openpyxl
 
@@ -301,26 +312,14 @@ def test_broken_and_encrypted_workbooks_fail_in_one_line(workbooks, tmp_path):
     with pytest.raises(IngestError, match=r"web page \(HTML\)"):  # refuses it as a workbook
         guard.check(html, "xls", IngestError)
     # a damaged sheet inside a sound zip
-    with zipfile.ZipFile(workbooks["xlsx"]) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:300]
-    bad = tmp_path / "bad.xlsx"
-    with zipfile.ZipFile(bad, "w") as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
+    bad = rezip(workbooks["xlsx"], tmp_path / "bad.xlsx", "xl/worksheets/sheet1.xml", lambda data: data[:300])
     assert "damaged" in fail_reason(bad)
 
 
 def test_an_encrypted_ods_fails_in_one_line(workbooks, tmp_path):
     src = workbook(workbooks, "ods")
-    with zipfile.ZipFile(src) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["META-INF/manifest.xml"] = parts["META-INF/manifest.xml"].replace(
-        b"</manifest:manifest>", b"<manifest:encryption-data/></manifest:manifest>")
-    enc = tmp_path / "enc.ods"
-    with zipfile.ZipFile(enc, "w") as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
+    enc = rezip(src, tmp_path / "enc.ods", "META-INF/manifest.xml", lambda data: data.replace(
+        b"</manifest:manifest>", b"<manifest:encryption-data/></manifest:manifest>"))
     assert "encrypted" in fail_reason(enc)
 
 
@@ -335,14 +334,8 @@ def test_the_guard_checks_a_workbook_like_a_word_file(workbooks, tmp_path, monke
     monkeypatch.setattr(guard, "MAX_SHEET_XML", 1000)
     assert "a sheet of the workbook is" in fail_reason(workbooks["xlsx"])
     monkeypatch.undo()
-    with zipfile.ZipFile(workbooks["xlsx"]) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["xl/sharedStrings.xml"] = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                                     + parts.get("xl/sharedStrings.xml", b"<sst/>"))
-    bomb = tmp_path / "entity.xlsx"
-    with zipfile.ZipFile(bomb, "w") as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
+    bomb = rezip(workbooks["xlsx"], tmp_path / "entity.xlsx", "xl/sharedStrings.xml",
+                 lambda data: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + (data or b"<sst/>"))
     assert "entity declaration" in fail_reason(bomb)
 
 

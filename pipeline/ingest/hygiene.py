@@ -16,6 +16,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 BAD = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufeff\u200b\U000f0000-\U0010ffff]")
 REPLACEMENT = "\ufffd"
 
@@ -35,6 +36,16 @@ def _one(m: re.Match) -> str:
     if 0xE000 <= o <= 0xF8FF:
         return private_use().get(o, REPLACEMENT)
     return REPLACEMENT
+
+
+def writable(s: str) -> str:
+    """``s`` as UTF-8 can write it: a lone surrogate (a file name that is not UTF-8, a reader's slip) becomes U+FFFD,
+    one character for one. The writers' last resort and the file names' mend; a document's text gets ``mend``."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE.sub(REPLACEMENT, s)
+    return s
 
 
 def mend(s: str) -> str:

@@ -1,6 +1,6 @@
 """OCR for the pages of a PDF that have no readable text: a scanned report, a scanned last page or annex, or a page
 whose text layer decodes to nonsense (``readable``). Each such page is rendered with PDFium at 300 dpi (what
-tesseract is trained for), straightened (``deskew``), cleared of scanner noise (``clean``) and read by the ``tesseract`` command with its Vietnamese
+tesseract is trained for), straightened (``deskew``), cleared of scanner noise (``despeckle``) and read by the ``tesseract`` command with its Vietnamese
 model (Debian/Ubuntu: ``apt install tesseract-ocr tesseract-ocr-vie``). No Python binding is needed; tesseract
 runs one page at a time, single-threaded (the batch runs documents in parallel).
 
@@ -105,7 +105,7 @@ def deskew(img):
     return img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 
 
-def clean(img):
+def despeckle(img):
     """Scanner noise and specks removed (a 3×3 median: at 300 dpi a letter's stroke is 4–8 pixels wide and keeps
     its shape, while the grain and dust of a scan go; on the noisy test scans it turned "á5,5 triệu ú đồng" back
     into "45,5 triệu đồng")."""
@@ -168,5 +168,5 @@ def page_lines(page, pno: int, Line, IngestError) -> list:
     if on_page is not None:
         on_page()
     img, scale = render(page)
-    img = clean(deskew(img))
+    img = despeckle(deskew(img))
     return tsv_lines(tesseract_tsv(img, IngestError), scale, pno, Line)

@@ -21,6 +21,7 @@ loses, so that the text reads like the document's own text rendition:
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
 import statistics
 import unicodedata
@@ -89,8 +90,8 @@ def read(path, TextBuilder, IngestError, ocr: bool = True):
     pages: list[list[Line]] = []
     widths: list[float] = []
     rules: list[list[tuple[float, float, float]]] = []  # per page: thin horizontal rules (x0, x1, top)
-    images: list[float] = []  # per page: the share of the page covered by images
     ocr_pages: set[int] = set()
+    scans: list[int] = []
     try:
         for pno in range(len(pdf)):
             page = pdf[pno]
@@ -114,12 +115,11 @@ def read(path, TextBuilder, IngestError, ocr: bool = True):
             pages.append(lines)
             rules.append(graphics["rules"])
             widths.append(width)
-            images.append(_image_cover(page, raw, width * height))
             tp.close()
             page.close()
         _repair_legacy(pages)
         _decode_unnamed_legacy(pages)
-        ocr_pages = _read_unreadable(pdf, pages, images, ocr, IngestError)
+        ocr_pages, scans = _read_unreadable(pdf, pages, ocr, IngestError)
         for k in ocr_pages:
             rules[k - 1] = []
     finally:
@@ -132,7 +132,7 @@ def read(path, TextBuilder, IngestError, ocr: bool = True):
 
         if ocr_pages:
             raise IngestError(NO_TEXT)
-        if not any(cover >= SCAN_COVER for cover in images):
+        if not scans:
             raise IngestError(BLANK)
         raise IngestError(ocrmod.NOT_INSTALLED if ocr else ocrmod.NO_TEXT_LAYER)
     _drop_running_lines(pages)
@@ -176,26 +176,39 @@ def _image_cover(page, raw, area: float) -> float:
     return min(1.0, cover / area) if area > 0 else 0.0
 
 
-def _read_unreadable(pdf, pages: list[list[Line]], images: list[float], ocr: bool, IngestError) -> set[int]:
+def _read_unreadable(pdf, pages: list[list[Line]], ocr: bool, IngestError) -> tuple[set[int], list[int]]:
     """Pages that are scans or whose text layer is not Vietnamese as written, read again by OCR (their lines
-    replaced); the 1-based numbers of the pages read so. Without OCR an unreadable text layer fails the document."""
+    replaced): the 1-based numbers of the pages read so, and the 0-based indexes of the scanned pages. Without OCR
+    an unreadable text layer fails the document. A page's images are measured only where the answer matters (a
+    page without text, a page whose text does not read): a tenth of a text PDF's reading time otherwise."""
+    import pypdfium2.raw as raw
+
     from . import ocr as ocrmod
     from .readable import MAX_ALIEN, judge
 
+    @functools.cache
+    def cover(k: int) -> float:
+        page = pdf[k]
+        try:
+            width, height = page.get_size()
+            return _image_cover(page, raw, width * height)
+        finally:
+            page.close()
+
     scans, garbled = [], []
     for k, lines in enumerate(pages):
-        chars = _page_chars(lines)
-        if len(chars.strip()) < SCAN_CHARS and images[k] >= SCAN_COVER:
-            scans.append(k)
-            continue
+        if len(_page_chars(lines).strip()) < SCAN_CHARS:
+            if cover(k) >= SCAN_COVER:
+                scans.append(k)
+                continue
         verdict = judge(_lines_text(lines))
         # a page whose letters are of the wrong script is a broken font map wherever it is; a page of words that
         # are not Vietnamese, or Vietnamese without its marks, is a poor OCR layer only over a scanned image (a
         # page of drawn text in another language is read as it is)
-        if verdict.readable is False and (verdict.alien > MAX_ALIEN or images[k] >= OCR_LAYER_COVER):
+        if verdict.readable is False and (verdict.alien > MAX_ALIEN or cover(k) >= OCR_LAYER_COVER):
             garbled.append((k, verdict))
     if not scans and not garbled:
-        return set()
+        return set(), scans
     if not (ocr and ocrmod.available()):
         if garbled:
             nums = _ranges([k + 1 for k, _ in garbled])
@@ -203,7 +216,7 @@ def _read_unreadable(pdf, pages: list[list[Line]], images: list[float], ocr: boo
                 ocrmod.INSTALL + " to read it by OCR"
             raise IngestError(f"text layer unreadable (page{'s' if len(garbled) > 1 else ''} {nums}: "
                               f"{garbled[0][1].why}); {how}")
-        return set()  # scanned pages among pages of text are passed over (all-scan PDFs fail in read)
+        return set(), scans  # scanned pages among pages of text are passed over (all-scan PDFs fail in read)
     done = set()
     for k in sorted(scans + [k for k, _ in garbled]):
         page = pdf[k]
@@ -216,7 +229,7 @@ def _read_unreadable(pdf, pages: list[list[Line]], images: list[float], ocr: boo
     verdict = judge(text)
     if verdict.readable is False and garbled:
         raise IngestError(f"text layer unreadable, and OCR could not read it either ({verdict.why})")
-    return done
+    return done, scans
 
 
 def _ranges(nums: list[int]) -> str:

@@ -28,7 +28,7 @@ class TextBuilder:
         self.blocks: list[Block] = []
 
     def add(self, s: str, kind: str | None = None, **kw) -> Block | None:
-        s = mend(unicodedata.normalize("NFC", s))  # text we build (docx, pdf) is NFC and clean from the start
+        s = unicodedata.normalize("NFC", s)  # text we build (docx, pdf) is NFC from the start
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)
@@ -74,7 +74,7 @@ def read_text(path: Path, fmt: str) -> tuple[str, list[Block], int | None]:
 
         if utf16(data) is None:
             raise IngestError("binary data, not a text file")
-    text = mend(decode(data))  # one for one: offsets still index the file as decoded
+    text = decode(data)
     return text, read_text_blocks(text), None
 
 
@@ -288,6 +288,7 @@ def ingest(path: Path, doc_id: str, source_file: str, ocr: bool = True) -> Docum
         raise IngestError("a folder, not a file") from None
     if not text.strip():
         raise IngestError("no text could be read (a scanned image without a text layer?)")
+    text = mend(text)  # whatever the reader: one character for one, so the blocks' offsets (and a .txt's) hold
     return Document(doc_id=doc_id, source_file=source_file, format=fmt, text=text, blocks=blocks, pages=pages)
 
 

@@ -64,7 +64,6 @@ TITLE_CHARS = 200
 CUT_NOTE = ("(Phần còn lại của bảng tính không được đọc: bảng tính vượt giới hạn đọc "
             "(hai mươi nghìn dòng hoặc hai triệu ký tự).)")
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: ERRORS: a cell whose value is an error (#N/A, #DIV/0!, #REF!) is read as empty: it holds no figure, and a form
 #: sent blank fills whole columns with them (a VLOOKUP waiting for its input shows #N/A on every row).
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
@@ -85,11 +84,9 @@ class _Cut(Exception):
 
 # ------------------------------------------------------------------------------------------------ api
 def read(path: Path, fmt: str, TextBuilder, IngestError):
-    """The workbook at ``path`` (``fmt`` from its name: xlsx, xls or ods) as (text, blocks, pages=None).
-
-    The file is known by its content: an .xlsx saved under .xls, or an .xls named .xlsx, is read for what it is."""
-    kind = _kind(path, fmt, IngestError)
-    stream = {"xlsx": _xlsx, "xls": _xls, "ods": _ods}[kind]
+    """The workbook at ``path`` as (text, blocks, pages=None). ``fmt`` (xlsx, xls or ods) is what its content shows
+    (``ingest`` tells a file by its bytes: an .xlsx saved under .xls is read for what it is)."""
+    stream = {"xlsx": _xlsx, "xls": _xls, "ods": _ods}[fmt]
     try:
         return _build(stream(path, IngestError), TextBuilder, IngestError)
     except IngestError:
@@ -98,10 +95,10 @@ def read(path: Path, fmt: str, TextBuilder, IngestError):
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError, IndexError,
             AttributeError, struct.error, UnicodeDecodeError, OSError):
-        raise IngestError(_damaged(kind)) from None
+        raise IngestError(_damaged(fmt)) from None
     except Exception as e:  # lxml's and xlrd's own errors on a damaged file
         if type(e).__module__.split(".")[0] in ("lxml", "xlrd", "openpyxl", "xml"):
-            raise IngestError(_damaged(kind)) from None
+            raise IngestError(_damaged(fmt)) from None
         raise
 
 
@@ -111,33 +108,6 @@ _NAMES = {"xlsx": "the Excel .xlsx workbook", "xls": "the Excel 97–2003 .xls w
 
 def _damaged(kind: str) -> str:
     return f"{_NAMES[kind]} is damaged and cannot be read; save it again from Excel or LibreOffice"
-
-
-def _kind(path: Path, fmt: str, IngestError) -> str:
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(OLE_MAGIC):
-        return "xls"  # an encrypted .xlsx is an OLE file too: the guard has refused it before
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = set(z.namelist())
-                mime = z.read("mimetype")[:100] if "mimetype" in names else b""
-        except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError) as e:
-            if isinstance(e, (FileNotFoundError, PermissionError)):
-                raise
-            raise IngestError("not a valid spreadsheet (a damaged zip archive)") from None
-        if b"opendocument.spreadsheet" in mime or (not mime and "content.xml" in names and fmt == "ods"):
-            return "ods"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        if b"opendocument" in mime or "word/document.xml" in names:
-            raise IngestError("not a spreadsheet: a text document (Word or OpenDocument) named as a workbook")
-        raise IngestError("not a valid spreadsheet (a zip archive without a workbook inside)")
-    raise IngestError(f"not a valid {_EXT[fmt]} file (corrupt, or another format renamed {_EXT[fmt]})")
-
-
-_EXT = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
 
 
 # ------------------------------------------------------------------------------------------- building

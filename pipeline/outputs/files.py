@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..ingest.hygiene import writable
 from ..records import DOCUMENT_COLUMNS, EXTRA_INDICATOR_COLUMNS, INDICATOR_COLUMNS, SECTION_COLUMNS
 
 
@@ -53,17 +54,10 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def clean(s: str) -> str:
-    """``s`` as UTF-8 can write it: a lone surrogate (which UTF-8 cannot encode) becomes U+FFFD, one character
-    for one, so that offsets into the text stay right. The last resort: readers are not meant to give any."""
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", s)
-    return s
+    """``s`` as UTF-8 can write it (``hygiene.writable``: a lone surrogate becomes U+FFFD, one character for one,
+    so that offsets into the text stay right). The last resort: ingest mends every text it reads."""
+    return writable(s)
 
 
 def clean_rows(rows: list[dict]) -> list[dict]:
@@ -77,7 +71,10 @@ def clean_rows(rows: list[dict]) -> list[dict]:
 
 
 def encode_text(text: str) -> bytes:
-    return clean(text).encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return clean(text).encode("utf-8")
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -434,10 +431,10 @@ class XlsxStream:
     def prepare(self, key: str, rows: list[dict], pages: dict | None = None) -> list:
         """One document's rows as the cells to write, every value converted and every link built, nothing written:
         a row that cannot be converted leaves the workbook as it was (the sheets are streamed, a row once written
-        stays). ``pages``: doc_id → its review page (``review_pages``)."""
+        stays). ``rows`` are writable (``clean_rows``); ``pages``: doc_id → its review page (``review_pages``)."""
         cols = self.columns[key]
         out = []
-        for rec in clean_rows(rows):  # a string UTF-8 cannot write would fail when its row is flushed, later
+        for rec in rows:
             kind = rec.get("kind")
             values = [self._value(key, col, rec.get(col), kind) for col in cols]
             out.append((values, [self._cell(key, col, v, rec, pages) for col, v in zip(cols, values)]))
@@ -472,7 +469,9 @@ class XlsxStream:
             self.seen[key] += 1
 
     def add(self, key: str, rows: list[dict], pages: dict | None = None) -> None:
-        self.write(key, self.prepare(key, rows, pages))
+        # a string UTF-8 cannot write would fail when its row is flushed, later (TableStream.prepare hands over
+        # rows already made writable)
+        self.write(key, self.prepare(key, clean_rows(rows), pages))
 
     def close(self) -> None:
         try:
