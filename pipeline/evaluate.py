@@ -14,6 +14,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from .i18n import _
+
 INDICATOR = {"count", "money", "percent", "ratio", "date", "period", "doc_ref", "table_cell"}
 NUMERIC = {"count", "money", "percent", "table_cell", "ratio"}
 LEVEL = [(re.compile(r"^Phần\b", re.I), 0), (re.compile(r"^[IVXLC]+$"), 1), (re.compile(r"^\d+$"), 2),
@@ -212,17 +214,42 @@ def _show(v) -> str:
     return json.dumps(v, ensure_ascii=False) if isinstance(v, list) else str(v)
 
 
+def cause_name(cause: str) -> str:
+    """An error cause (eval.csv's ``cause``) in words."""
+    from .outputs.files import pgettext
+
+    names = {"missed": pgettext("cause", "missed"), "spurious": pgettext("cause", "spurious"),
+             "wrong value": pgettext("cause", "wrong value"), "wrong unit": pgettext("cause", "wrong unit"),
+             "wrong section": pgettext("cause", "wrong section")}
+    return names.get(cause, cause)
+
+
+def cause_help(cause: str) -> str:
+    helps = {"missed": _("Gold indicators the table does not have."),
+             "spurious": _("Rows of the table that match no gold indicator."),
+             "wrong value": _("Found, but the normalised value differs from the gold's."),
+             "wrong unit": _("Found, but the unit differs from the gold's (gold → table)."),
+             "wrong section": _("Found, but placed under another section (gold → table).")}
+    return helps.get(cause, "")
+
+
 def markdown(figures: dict, errors: list[dict]) -> str:
-    lines = ["# vnreport evaluation", "", "| kind | tp | fp | fn | P | R | F1 | strict F1 |", "|---|---|---|---|---|---|---|---|"]
+    """eval.md in the current language; each cause's heading keeps eval.csv's ``cause`` (``## missed (12)``)."""
+    lines = ["# " + _("vnreport evaluation"), "",
+             "| " + " | ".join([_("kind"), "tp", "fp", "fn", "P", "R", "F1", _("strict F1")]) + " |",
+             "|---|---|---|---|---|---|---|---|"]
     for k, v in figures.items():
         lines.append(f"| {k} | {v['tp']} | {v['fp']} | {v['fn']} | {v['p']} | {v['r']} | {v['f1']} | {v['strict_f1']} |")
     a = figures["ALL"]
-    lines += ["", f"section accuracy: {a['section_acc']} · unit accuracy: {a['unit_acc']}", ""]
+    lines += ["", _("section accuracy: {section} · unit accuracy: {unit}").format(section=a["section_acc"],
+                                                                                   unit=a["unit_acc"]), ""]
     for cause in CAUSES:
         rows = [e for e in errors if e["cause"] == cause]
-        lines += [f"## {cause} ({len(rows)})", ""]
+        name = cause_name(cause)
+        lines += [f"## {cause} ({len(rows)})" + (f" — {name}" if name != cause else ""), "", cause_help(cause), ""]
         if rows:
-            lines += ["| doc | kind | at | gold | predicted |", "|---|---|---|---|---|"]
+            lines += ["| " + " | ".join([_("doc"), _("kind"), _("at"), _("gold"), _("predicted")]) + " |",
+                      "|---|---|---|---|---|"]
             for e in rows:
                 gold = f"{_cell(e['gold_text'])} → {_cell(e['gold_value'])}" if e["gold_text"] else ""
                 pred = f"{_cell(e['pred_text'])} → {_cell(e['pred_value'])}" if e["pred_text"] else ""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .extraction import Extractor
+from .i18n import _
 from .ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks  # noqa: F401 (names kept for callers)
 from .ingest.hygiene import writable as clean
 from .stages import process  # noqa: F401 (the per-document chain, kept importable from here)
@@ -39,7 +40,7 @@ class Result:
     sections: list[dict] = field(default_factory=list)
     documents: list[dict] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # a line for each failed document, for a person to read
     counts: Counter = field(default_factory=Counter)  # documents by status
     kinds: Counter = field(default_factory=Counter)  # indicator rows by kind
     n_indicators: int = 0
@@ -133,7 +134,8 @@ def run(inputs: list[str | Path], progress=None, debug: bool = False, extractor:
                 r = sink(item, r) or r
             row = r.document
             if row["status"] == "failed":
-                res.errors.append(f"{item.source_file}: {row['error']}")
+                # the frame in the reader's language, the reason as documents.csv keeps it
+                res.errors.append(_("{file}: failed: {reason}").format(file=item.source_file, reason=row["error"]))
                 if debug and r.trace:
                     import sys
 
@@ -170,7 +172,7 @@ def extract(paths):
         paths = [paths]
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
-        raise FileNotFoundError(f"input not found: {', '.join(missing)}")
+        raise FileNotFoundError(_("input not found: {paths}").format(paths=", ".join(missing)))
     res = run(list(paths))
     for line in res.errors:
         warnings.warn(f"vnreport: {line}", stacklevel=2)

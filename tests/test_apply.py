@@ -30,8 +30,9 @@ def fingerprint(out):
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
+    """The report extracted with an English workbook (apply keeps a workbook's language) and messages."""
     out = tmp_path_factory.mktemp("apply") / "out"
-    assert main(["extract", str(REPORT), "-o", str(out), "--no-progress"]) == 0
+    assert main(["extract", str(REPORT), "-o", str(out), "--no-progress", "--lang", "en"]) == 0
     return out
 
 
@@ -68,7 +69,7 @@ def test_apply_merges_decisions(outdir, tmp_path, capsys):
         f"{money['id']},wrong,,not an amount",
         f"{date['id']},ok,,",
     ])
-    assert main(["apply", str(outdir), str(dec)]) == 0
+    assert main(["apply", str(outdir), str(dec), "--lang", "en"]) == 0
     assert "fixed 1" in capsys.readouterr().out
     by = {r["id"]: r for r in rows(outdir)}
     c = by[count["id"]]
@@ -130,7 +131,7 @@ def test_a_bad_file_changes_nothing(outdir, tmp_path, capsys, lines, message):
     count, _, date = pick(outdir)
     before = fingerprint(outdir)
     dec = write(tmp_path / "bad.csv", [ln.format(count=count["id"], date=date["id"]) for ln in lines])
-    assert main(["apply", str(outdir), str(dec)]) == 2
+    assert main(["apply", str(outdir), str(dec), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
     assert fingerprint(outdir) == before
@@ -138,8 +139,11 @@ def test_a_bad_file_changes_nothing(outdir, tmp_path, capsys, lines, message):
 
 def test_unreadable_inputs(outdir, tmp_path, capsys):
     (tmp_path / "latin.csv").write_bytes("id,decision\nx,sai\xe9".encode("latin-1"))
-    assert main(["apply", str(outdir), str(tmp_path / "latin.csv")]) == 2
-    assert main(["apply", str(outdir), str(tmp_path / "missing.csv")]) == 2
-    assert main(["apply", str(tmp_path), str(tmp_path / "latin.csv")]) == 2
+    for lang in ("en", "vi"):
+        assert main(["apply", str(outdir), str(tmp_path / "latin.csv"), "--lang", lang]) == 2
+        assert main(["apply", str(outdir), str(tmp_path / "missing.csv"), "--lang", lang]) == 2
+        assert main(["apply", str(tmp_path), str(tmp_path / "latin.csv"), "--lang", lang]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and "not UTF-8" in err[0] and "cannot be read" in err[1] and "not an extract" in err[2]
+    assert len(err) == 6 and "not UTF-8" in err[0] and "cannot be read" in err[1] and "not an extract" in err[2]
+    assert "không phải văn bản UTF-8" in err[3] and "không đọc được" in err[4]
+    assert "không phải thư mục kết quả của lệnh extract" in err[5]

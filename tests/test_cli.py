@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from conftest import CORPUS, ROOT
 from pipeline.cli import main
+from pipeline.outputs import files
 
 
 def docs_csv(out):
@@ -58,17 +59,21 @@ def test_console_script_usage_and_exit_codes(tmp_path):
     exe = [sys.executable, "-m", "pipeline.cli"]
     r = subprocess.run(exe + ["extract"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    r = subprocess.run(exe + ["extract", str(tmp_path / "missing"), "-o", str(tmp_path / "o")],
+    r = subprocess.run(exe + ["extract", str(tmp_path / "missing"), "-o", str(tmp_path / "o"), "--lang", "en"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "not found" in r.stderr
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.txt").write_text("Phần thứ nhất\nI. KẾT QUẢ\nĐã tổ chức 12 hội nghị với 3.666 lượt cử tri.\n",
                                encoding="utf-8")
-    r = subprocess.run(exe + ["extract", str(src), "-o", str(tmp_path / "o")], capture_output=True, text=True,
-                       cwd=ROOT)
+    r = subprocess.run(exe + ["extract", str(src), "-o", str(tmp_path / "o"), "--lang", "en"], capture_output=True,
+                       text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "1 ok, 0 failed, 0 skipped" in r.stdout and "count 2" in r.stdout
+    r = subprocess.run(exe + ["--lang", "vi", "extract", str(src), "-o", str(tmp_path / "o")], capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "1 đạt, 0 lỗi, 0 bỏ qua" in r.stdout and "số lượng 2" in r.stdout
 
 
 def test_duplicate_names_get_unique_doc_ids(tmp_path):
@@ -114,10 +119,12 @@ def test_encodings_and_nfc(tmp_path):
 def test_xlsx_sheets_types_and_layout(run_folder):
     rc, out = run_folder(CORPUS / "txt")
     wb = load_workbook(out / "indicators.xlsx")
-    assert wb.sheetnames == ["Indicators", "Sections", "Documents"]
-    ws = wb["Indicators"]
+    lang = files.workbook_lang(out / "indicators.xlsx")  # the run's language (Vietnamese unless VNREPORT_LANG)
+    assert wb.sheetnames == list(files.sheet_names(lang).values())
+    ws = files.find_sheet(wb, "indicators")
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    header = [c.value for c in ws[1]]
+    header = files.column_names("indicators", [c.value for c in ws[1]])
+    assert header == files.COLUMNS["indicators"]
     kind_i, value_i = header.index("kind"), header.index("value")
     import datetime as dt
 
@@ -180,7 +187,7 @@ def test_runs_without_network(tmp_path):
         "socket.create_connection = refuse\n"
         "from pipeline.cli import main\n"
         f"sys.exit(main(['extract', {str(CORPUS / 'txt')!r}, {str(CORPUS / 'pdf' / '002_42f08eaff795a7ac.pdf')!r},"
-        f" '-o', {str(tmp_path / 'o')!r}, '--no-progress']))\n")
+        f" '-o', {str(tmp_path / 'o')!r}, '--no-progress', '--lang', 'en']))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "5 ok, 0 failed" in r.stdout
@@ -222,10 +229,13 @@ def test_unwritable_output_folder_is_a_usage_error_before_any_work(tmp_path, cap
     monkeypatch.setattr(pipeline.executors, "_ingest", boom)
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    rc = main(["extract", str(CORPUS / "txt"), "-o", str(blocker / "out"), "--no-progress"])
+    rc = main(["extract", str(CORPUS / "txt"), "-o", str(blocker / "out"), "--no-progress", "--lang", "en"])
     assert rc == 2
     err = capsys.readouterr().err
     assert "cannot write to the output folder" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["extract", str(CORPUS / "txt"), "-o", str(blocker / "out"), "--no-progress", "--lang", "vi"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"vnreport: lỗi: không ghi được vào thư mục kết quả {blocker / 'out'}: ")
 
 
 def test_python_api_raises_on_missing_input_and_reports_failures(tmp_path):

@@ -136,11 +136,12 @@ def test_a_document_whose_outputs_cannot_be_written_fails_alone(three, what, tmp
     out = tmp_path / "o"
     extra = ["--spacy"] if what == "spacy" else []
     capsys.readouterr()
-    assert main(["extract", str(src), "-o", str(out), "--no-progress", "--jobs", "1", "--no-cache", *extra]) == 1
+    assert main(["extract", str(src), "-o", str(out), "--no-progress", "--jobs", "1", "--no-cache", "--lang", "en",
+                 *extra]) == 1
     cap = capsys.readouterr()
     assert "Traceback" not in cap.err
     lines = [x for x in cap.err.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("vnreport: b.txt: its outputs could not be written ("), lines
+    assert len(lines) == 1 and lines[0].startswith("vnreport: b.txt: failed: its outputs could not be written ("), lines
     assert "documents: 2 ok, 1 failed, 0 skipped" in cap.out
 
     docs = {d["doc_id"]: d for d in csv_rows(out / "documents.csv")}
@@ -326,8 +327,8 @@ def test_every_review_page_is_on_disk_with_a_portable_name(named):
 
 def test_every_workbook_link_opens_its_page(named):
     src, out, rc, made = named
-    ws = load_workbook(out / "indicators.xlsx")["Indicators"]
-    head = [c.value for c in ws[1]]
+    ws = files.find_sheet(load_workbook(out / "indicators.xlsx"), "indicators")
+    head = files.column_names("indicators", [c.value for c in ws[1]])
     j, jid, jdoc = head.index("review"), head.index("id"), head.index("doc_id")
     pages = dict(zip(read_table(out / "documents.csv").doc_id, read_table(out / "documents.csv").review_page))
     n = 0
@@ -461,8 +462,10 @@ def test_csv_cells_are_protected_and_text_and_value_exact(formulas):
 
 
 def test_the_workbook_shows_each_text_as_written(formulas):
-    ws = load_workbook(formulas / "indicators.xlsx")["Indicators"]
-    head = [c.value for c in ws[1]]
+    wb = load_workbook(formulas / "indicators.xlsx")
+    ws = files.find_sheet(wb, "indicators")
+    head = files.column_names("indicators", [c.value for c in ws[1]])
+    label = files.pgettext("link", "review", files.workbook_lang(formulas / "indicators.xlsx"))
     cells = list(ws.iter_rows(min_row=2, values_only=True))
     ctx = [r[head.index("context")] for r in cells]
     assert any(c.startswith("- Tổ chức 15 hội nghị") for c in ctx)
@@ -471,8 +474,8 @@ def test_the_workbook_shows_each_text_as_written(formulas):
     links = [r[head.index("review")] for r in cells if r[head.index("doc_id")] == "-tin"]
     pages = read_table(formulas / "documents.csv")
     page = pages[pages.doc_id == "-tin"].review_page.iloc[0]
-    assert links[0] == f'=HYPERLINK("{page}#-tin:1","review")' and (formulas / page).is_file()
-    ws = load_workbook(formulas / "indicators.xlsx")["Documents"]
+    assert links[0] == f'=HYPERLINK("{page}#-tin:1","{label}")' and (formulas / page).is_file()
+    ws = files.find_sheet(wb, "documents")
     assert "-tin.txt" in {r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
 
 

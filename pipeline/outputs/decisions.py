@@ -18,7 +18,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .files import read_tables, write_tables
+from ..i18n import _
+from .files import kind_name, read_tables, write_tables
 
 DECISIONS = {"ok": "ok", "accept": "ok", "wrong": "wrong", "reject": "wrong", "fix": "fixed", "fixed": "fixed"}
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -31,9 +32,15 @@ VALUE_FORMS = {  # the normalised form of each kind's value (CONTRACT: indicator
     "period": re.compile(r"(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)/(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)"),
     "doc_ref": re.compile(r"\S+"),
 }
-HINTS = {"count": "a number like 1250 or 1.5", "money": "whole VND like 130700000", "percent": "a number like 95.5",
-         "ratio": "n/d like 68/75", "date": "ISO like 2023-09-13, 2023-11 or --03-22",
-         "period": "ISO like 2023-01-01/2023-12-31 or 2024/2029", "doc_ref": "a code without spaces"}
+
+
+def hint(kind: str) -> str:
+    """How a value of ``kind`` is written in indicators.csv, in words."""
+    hints = {"count": _("a number like 1250 or 1.5"), "money": _("whole VND like 130700000"),
+             "percent": _("a number like 95.5"), "ratio": _("n/d like 68/75"),
+             "date": _("ISO like 2023-09-13, 2023-11 or --03-22"),
+             "period": _("ISO like 2023-01-01/2023-12-31 or 2024/2029"), "doc_ref": _("a code without spaces")}
+    return hints.get(kind) or _("as in indicators.csv")
 
 
 class DecisionError(Exception):
@@ -45,15 +52,16 @@ def read_decisions(path: Path, kinds: dict[str, str]) -> dict[str, tuple[str, st
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DecisionError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise DecisionError(_("{path}: cannot be read ({reason})").format(path=path, reason=e.strerror or e)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DecisionError(f"{path}: not UTF-8 text") from None
+        raise DecisionError(_("{path}: not UTF-8 text").format(path=path)) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "id" not in header or "decision" not in header:
-        raise DecisionError(f"{path} line 1: the header must name the columns id,decision,value,note")
+        raise DecisionError(_("{path} line {line}: the header must name the columns id,decision,value,note")
+                            .format(path=path, line=1))
     reader.fieldnames = header
     out: dict[str, tuple[str, str, str]] = {}
     for row in reader:
@@ -62,27 +70,30 @@ def read_decisions(path: Path, kinds: dict[str, str]) -> dict[str, tuple[str, st
         if not rid and not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # a blank line
         if rid not in kinds:
-            raise DecisionError(f"{path} line {line}: unknown id '{rid}'")
+            raise DecisionError(_("{path} line {line}: unknown id '{id}'").format(path=path, line=line, id=rid))
         word = (row.get("decision") or "").strip().lower()
         if word not in DECISIONS:
-            raise DecisionError(f"{path} line {line}: decision '{word}' is not ok, wrong or fix")
+            raise DecisionError(_("{path} line {line}: decision '{decision}' is not ok, wrong or fix")
+                                .format(path=path, line=line, decision=word))
         review, value = DECISIONS[word], (row.get("value") or "").strip()
         if review == "fixed":
             kind = kinds[rid]
             form = VALUE_FORMS.get(kind, re.compile(r".+"))
             if not form.fullmatch(value):
-                raise DecisionError(f"{path} line {line}: value '{value}' of {rid} is not a {kind} value "
-                                    f"({HINTS.get(kind, 'as in indicators.csv')})")
+                raise DecisionError(_("{path} line {line}: value '{value}' of {id} is not a {kind} value ({hint})")
+                                    .format(path=path, line=line, value=value, id=rid, kind=kind_name(kind),
+                                            hint=hint(kind)))
         else:
             value = ""
         out[rid] = (review, value, (row.get("note") or "").strip())
     return out
 
 
-def apply(outdir: Path, decisions: Path) -> Counter:
-    """Merge ``decisions`` into OUTDIR's tables, workbook and review pages; the counts of each review state."""
+def apply(outdir: Path, decisions: Path, lang: str | None = None) -> Counter:
+    """Merge ``decisions`` into OUTDIR's tables, workbook and review pages; the counts of each review state. The
+    workbook is rewritten in ``lang`` (default: the current language)."""
     if not (outdir / "indicators.csv").is_file():
-        raise DecisionError(f"{outdir}: not an extract OUTDIR (indicators.csv not found)")
+        raise DecisionError(_("{path}: not an extract OUTDIR (indicators.csv not found)").format(path=outdir))
     tables = read_tables(outdir)
     ind = tables["indicators"]
     for col in ("review", "value_extracted", "review_note"):
@@ -101,7 +112,7 @@ def apply(outdir: Path, decisions: Path) -> Counter:
         else:  # ok / wrong speak of the extracted value: it comes back if an earlier round had fixed it
             values[i], kept[i] = extracted, ""
     ind["value"], ind["value_extracted"], ind["review"], ind["review_note"] = values, kept, reviews, notes
-    write_tables(outdir, tables)
+    write_tables(outdir, tables, lang)
     from .review import write_review_from_outdir
 
     write_review_from_outdir(outdir)

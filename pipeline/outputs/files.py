@@ -300,7 +300,143 @@ def review_link(page: str, row_id: str, doc_id: str = "") -> str:
     return page if len(page) <= LINK_CHARS else ""
 
 
-XLSX_SHEETS = (("Indicators", "indicators"), ("Sections", "sections"), ("Documents", "documents"))
+XLSX_SHEETS = (("Indicators", "indicators"), ("Sections", "sections"), ("Documents", "documents"))  # the contract's
+
+
+# ---------------------------------------------------------------- the workbook's words
+#
+# The workbook is the analyst's file: its sheet names and headings are in the language of the run (Vietnamese by
+# default, the contract's names with ``--lang en``). Its values are those of the CSVs whatever the language: the
+# kinds (count, money …), origins, statuses, review states and reasons are the contract's codes, which filters,
+# formulas (COUNTIFS(…;"money")), the review pages, decisions.csv and summary.xlsx share; a Vietnamese heading's
+# comment says what each code means and which CSV column it is. The English words are the msgids (with a context:
+# "sheet", "column", "kind" …), so that English gives back the contract's names exactly.
+
+
+def pgettext(context: str, msgid: str, lang: str | None = None) -> str:
+    """``msgid`` in ``context`` (gettext's msgctxt) in ``lang`` (default: the current language)."""
+    from .. import i18n
+
+    return i18n.translations(i18n.resolve(lang) if lang else i18n.current()).pgettext(context, msgid)
+
+
+def sheet_names(lang: str | None = None) -> dict[str, str]:
+    """table → its sheet's name in ``lang`` (at most 31 characters, none of []:*?/\\)."""
+    return {"indicators": pgettext("sheet", "Indicators", lang), "sections": pgettext("sheet", "Sections", lang),
+            "documents": pgettext("sheet", "Documents", lang)}
+
+
+def kind_name(kind: str, lang: str | None = None) -> str:
+    """An indicator kind in words (``count`` → ``số lượng``); an unknown kind as it is."""
+    names = {"count": pgettext("kind", "count", lang), "money": pgettext("kind", "money", lang),
+             "percent": pgettext("kind", "percent", lang), "ratio": pgettext("kind", "ratio", lang),
+             "date": pgettext("kind", "date", lang), "period": pgettext("kind", "period", lang),
+             "doc_ref": pgettext("kind", "doc_ref", lang), "table_cell": pgettext("kind", "table_cell", lang)}
+    return names.get(kind, kind)
+
+
+def headings(key: str, lang: str | None = None) -> dict[str, str]:
+    """table → {CSV column: the workbook's heading in ``lang``} (English: the column's name)."""
+    common = {
+        "doc_id": pgettext("column", "doc_id", lang), "source_file": pgettext("column", "source_file", lang),
+        "kind": pgettext("column", "kind", lang), "value": pgettext("column", "value", lang),
+        "unit": pgettext("column", "unit", lang), "qualifier": pgettext("column", "qualifier", lang),
+        "doc_type": pgettext("column", "doc_type", lang), "ref_date": pgettext("column", "ref_date", lang),
+        "section_path": pgettext("column", "section_path", lang),
+        "section_title": pgettext("column", "section_title", lang), "origin": pgettext("column", "origin", lang),
+        "text": pgettext("column", "text", lang), "context": pgettext("column", "context", lang),
+        "char_start": pgettext("column", "char_start", lang), "char_end": pgettext("column", "char_end", lang),
+        "page": pgettext("column", "page", lang), "table": pgettext("column", "table", lang),
+        "row": pgettext("column", "row", lang), "col": pgettext("column", "col", lang),
+        "per": pgettext("column", "per", lang), "id": pgettext("column", "id", lang),
+        "total": pgettext("column", "total", lang), "note": pgettext("column", "note", lang),
+        "review": pgettext("column", "review", lang),
+        "value_extracted": pgettext("column", "value_extracted", lang),
+        "review_note": pgettext("column", "review_note", lang),
+        "level": pgettext("column", "level", lang), "label": pgettext("column", "label", lang),
+        "format": pgettext("column", "format", lang), "status": pgettext("column", "status", lang),
+        "error": pgettext("column", "error", lang), "pages": pgettext("column", "pages", lang),
+        "chars": pgettext("column", "chars", lang), "indicators": pgettext("column", "indicators", lang),
+        "seconds": pgettext("column", "seconds", lang), "issuer": pgettext("column", "issuer", lang),
+        "number": pgettext("column", "number", lang), "issued": pgettext("column", "issued", lang),
+        "period": pgettext("column", "period", lang), "sha256": pgettext("column", "sha256", lang),
+        "review_page": pgettext("column", "review_page", lang),
+    }
+    own = {"sections": {"title": pgettext("section column", "title", lang)},
+           "documents": {"title": pgettext("document column", "title", lang)}}.get(key, {})
+    return {col: own.get(col) or common.get(col) or col for col in COLUMNS[key]}
+
+
+def heading_notes(key: str, lang: str | None = None) -> dict[str, str]:
+    """CSV column → the comment on its heading: which CSV column it is and what its codes mean (none in English,
+    where the heading is the column's name and the codes are words)."""
+    from .. import i18n
+
+    if (lang and i18n.resolve(lang) or i18n.current()) == i18n.SOURCE:
+        return {}
+    column = pgettext("note", "{table}.csv column: {column}", lang)
+    legends = {
+        "kind": ", ".join(f"{k} = {kind_name(k, lang)}" for k in
+                          ("count", "money", "percent", "ratio", "date", "period", "doc_ref")),
+        "origin": pgettext("note", "body = body text, footnote = footnote, table = table", lang),
+        "total": pgettext("note", "yes = the total row of a table", lang),
+        "review": pgettext("note", "ok = right, wrong = wrong, fixed = corrected (the value extracted is in "
+                                   "value_extracted); empty = not yet reviewed, the link opens the review page",
+                           lang),
+        "status": pgettext("note", "ok = read, failed = not read (the reason is in the next column), "
+                                   "skipped = not a report", lang),
+        "qualifier": pgettext("note", "a word that bounds the value: trên, gần, từ, đến …", lang),
+    }
+    out = {}
+    for col in COLUMNS[key]:
+        note = column.format(table=key, column=col)
+        legend = legends.get(col) if key in ("indicators", "documents") else None
+        out[col] = note + ("\n" + legend if legend else "")
+    return out
+
+
+def workbook_lang(path: Path) -> str | None:
+    """The language an ``indicators.xlsx`` was written in (by its first sheet's name), None when not known."""
+    from zipfile import BadZipFile
+
+    from .. import i18n
+
+    try:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            first = wb.sheetnames[0] if wb.sheetnames else ""
+        finally:
+            wb.close()
+    except (OSError, BadZipFile, KeyError, ValueError):
+        return None
+    return next((lang for lang in i18n.LANGS if sheet_names(lang)["indicators"] == first), None)
+
+
+def find_sheet(wb, key: str):
+    """``key``'s sheet of an ``indicators.xlsx`` opened with openpyxl, whatever the language it was written in: by
+    its name in any language, else by its place (Indicators, Sections, Documents are the first three)."""
+    from .. import i18n
+
+    for lang in i18n.LANGS:
+        name = sheet_names(lang)[key]
+        if name in wb.sheetnames:
+            return wb[name]
+    return wb.worksheets[[k for _, k in XLSX_SHEETS].index(key)]
+
+
+def column_names(key: str, header) -> list[str]:
+    """The CSV columns of a sheet's heading row, whatever its language (a heading not known is kept)."""
+    from .. import i18n
+
+    back = {}
+    for lang in i18n.LANGS:
+        for col, head in headings(key, lang).items():
+            back.setdefault(head, col)
+    return [back.get(h, h) for h in header]
+
+
 WIDTH_ROWS = 200  # column widths are measured on the header and the first rows of each sheet
 EXCEL_ROWS = 1_048_576  # rows in an Excel sheet (the header included)
 EXCEL_CELL = 32_767  # characters in an Excel cell
@@ -346,15 +482,18 @@ def _sheet_class():
 class XlsxStream:
     """The workbook written as rows arrive, into a temporary file that ``close`` moves into place. Sheets
     ``Indicators`` (each row's ``review`` cell links to its place in the review page), ``Sections`` and
-    ``Documents``; frozen header, filters, numbers as numbers, dates as dates, columns as wide as the first rows'
+    ``Documents``, named and headed in ``lang`` (default: the current language; ``Chỉ tiêu``, ``Mục``, ``Tài liệu``
+    in Vietnamese); frozen header, filters, numbers as numbers, dates as dates, columns as wide as the first rows'
     values. A sheet that reaches Excel's 1,048,576 rows goes on in ``Indicators 2`` … (added after the others).
 
     XlsxWriter in constant-memory mode: each row goes to disk as it is written and strings are written in the
     row (openpyxl's write-only mode keeps every string in the workbook's shared-string table until the end, so
     the batch's memory grew with the number of rows; it also took ~3× the time)."""
 
-    def __init__(self, path: Path, columns: dict[str, list[str]]):
+    def __init__(self, path: Path, columns: dict[str, list[str]], lang: str | None = None):
         import xlsxwriter
+
+        from .. import i18n
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -367,24 +506,33 @@ class XlsxStream:
         self.formats = {"int": self.wb.add_format({"num_format": "#,##0"}),
                         "float": self.wb.add_format({"num_format": "#,##0.0##"}),
                         "date": self.wb.add_format({"num_format": "yyyy-mm-dd"}),
-                        "link": self.wb.add_format({"font_color": "#0563C1", "underline": 1})}
+                        "link": self.wb.add_format({"font_color": "#0563C1", "underline": 1}),
+                        "head": self.wb.add_format({"bold": True})}
         self.columns = columns
-        self.names = dict((key, name) for name, key in XLSX_SHEETS)
+        self.lang = i18n.resolve(lang) if lang else i18n.current()
+        self.names = sheet_names(self.lang)
+        self.heads = {key: [headings(key, self.lang).get(c, c) if key in COLUMNS else c for c in cols]
+                      for key, cols in columns.items()}
+        self.notes = {key: heading_notes(key, self.lang) if key in COLUMNS else {} for key in columns}
+        self.link_label = pgettext("link", "review", self.lang)
         self.sheets: dict[str, list] = {}  # key: its sheets, the last one being written (the others are full)
         self.rows: dict[str, int] = {}  # key: rows written in its last sheet (the header included)
         self.widths: dict[str, list[int]] = {}
         self.seen: dict[str, int] = {}
         for _, key in XLSX_SHEETS:
             self.sheets[key] = [self._sheet(key)]
-            self.widths[key] = [len(c) + 3 for c in columns[key]]
+            self.widths[key] = [len(h) + 3 for h in self.heads[key]]
             self.seen[key] = 0
 
     def _sheet(self, key: str):
         n = len(self.sheets.get(key, []))
         ws = self.wb.add_worksheet(self.names[key] + (f" {n + 1}" if n else ""), worksheet_class=self.sheet_class)
         ws.freeze_panes(1, 0)
-        for j, col in enumerate(self.columns[key]):
-            ws.write_string(0, j, col)
+        notes = self.notes[key]
+        for j, (col, head) in enumerate(zip(self.columns[key], self.heads[key])):
+            ws.write_string(0, j, head, self.formats["head"])
+            if notes.get(col):
+                ws.write_comment(0, j, notes[col], {"x_scale": 2, "y_scale": 1.2})
         self.rows[key] = 1
         return ws
 
@@ -404,7 +552,7 @@ class XlsxStream:
         """How one cell is written: (how, value, format), None for an empty cell."""
         fmt = self.formats
         if key == "indicators" and col == "review":  # each row links to its place in the page
-            label = v if isinstance(v, str) and v else "review"
+            label = v if isinstance(v, str) and v else self.link_label
             doc_id = as_text(rec.get("doc_id"))
             page = (pages or {}).get(doc_id) or REVIEW_DIR + page_name(doc_id)
             target = review_link(page, as_text(rec.get("id")), doc_id)
@@ -494,9 +642,11 @@ class XlsxStream:
             os.unlink(self.tmp)
 
 
-def write_xlsx(path: Path, indicators: pd.DataFrame, sections: pd.DataFrame, documents: pd.DataFrame) -> None:
+def write_xlsx(path: Path, indicators: pd.DataFrame, sections: pd.DataFrame, documents: pd.DataFrame,
+               lang: str | None = None) -> None:
+    """The workbook of three tables, in ``lang`` (default: the current language)."""
     x = XlsxStream(path, {"indicators": list(indicators.columns), "sections": list(sections.columns),
-                          "documents": list(documents.columns)})
+                          "documents": list(documents.columns)}, lang)
     try:
         pages = review_pages(records(documents))
         for key, df in (("indicators", indicators), ("sections", sections), ("documents", documents)):
@@ -534,7 +684,7 @@ class TableStream:
     previous complete files, never half ones. The CSV bytes are those ``write_all`` writes for the same rows
     (pandas' ``to_csv`` is the csv module with the same dialect; rows here are plain dicts, no frame built)."""
 
-    def __init__(self, outdir: Path, xlsx: bool = True):
+    def __init__(self, outdir: Path, xlsx: bool = True, lang: str | None = None):
         self.outdir = Path(outdir)
         self.outdir.mkdir(parents=True, exist_ok=True)
         self.files, self.tmps, self.writers = {}, {}, {}
@@ -547,7 +697,7 @@ class TableStream:
                 f = self.files[key] = open(tmp, "w", encoding="utf-8-sig", newline="")
                 w = self.writers[key] = csv.writer(f, lineterminator="\n")
                 w.writerow(cols)
-            self.xlsx = XlsxStream(self.outdir / "indicators.xlsx", COLUMNS) if xlsx else None
+            self.xlsx = XlsxStream(self.outdir / "indicators.xlsx", COLUMNS, lang) if xlsx else None
         except BaseException:
             self.abort()
             raise
@@ -654,7 +804,8 @@ def read_tables(outdir: Path) -> dict[str, pd.DataFrame]:
     return {key: read_table(outdir / f"{key}.csv") for key in ("indicators", "sections", "documents")}
 
 
-def write_tables(outdir: Path, tables: dict[str, pd.DataFrame]) -> None:
+def write_tables(outdir: Path, tables: dict[str, pd.DataFrame], lang: str | None = None) -> None:
+    """The three CSVs (the contract's columns) and the workbook (in ``lang``, default the current language)."""
     for key in ("indicators", "sections", "documents"):
         write_csv(outdir / f"{key}.csv", tables[key], key)
-    write_xlsx(outdir / "indicators.xlsx", tables["indicators"], tables["sections"], tables["documents"])
+    write_xlsx(outdir / "indicators.xlsx", tables["indicators"], tables["sections"], tables["documents"], lang)
