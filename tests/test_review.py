@@ -1,4 +1,8 @@
-"""Review pages: the highlighter and templates in Python, the pages themselves in a real headless Chromium."""
+"""Review pages: the highlighter and templates in Python, the pages themselves in a real headless Chromium.
+
+The pages here are written in Vietnamese, the default language (the module sets it, whatever an earlier test of the
+session chose); ``test_pages_speak_the_runs_language`` runs the command line for the default and for English.
+Tables drawn as grids: ``test_review_grid.py``."""
 from __future__ import annotations
 
 import base64
@@ -14,10 +18,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
 from conftest import CORPUS, ROOT
+from pipeline import i18n
 from pipeline.outputs import review
 from pipeline.outputs.files import page_name
 from pipeline.outputs.review import highlight, render, write_review, write_review_from_outdir
@@ -26,6 +34,24 @@ SCREENS = ROOT / "outputs" / "screens"
 DOC000 = "000_f9135524f0dbee1e"
 DOC002 = "002_42f08eaff795a7ac"  # footnotes and a table
 VIET = "Báo cáo quận 1"  # a doc_id with spaces and Vietnamese letters
+
+
+@pytest.fixture(scope="module", autouse=True)
+def vietnamese():
+    """The pages of this module in Vietnamese (an earlier test may have switched the process to English)."""
+    env = os.environ.get("VNREPORT_LANG")
+    before = i18n.current()
+    i18n.use("vi")
+    yield
+    i18n.use(before)
+    if env is None:
+        os.environ.pop("VNREPORT_LANG", None)
+    else:
+        os.environ["VNREPORT_LANG"] = env
+
+
+VI = json.loads((review.ASSETS / "i18n" / "vi.json").read_text(encoding="utf-8"))
+EN = json.loads((review.ASSETS / "i18n" / "en.json").read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- Python: highlighter and templates
@@ -134,6 +160,21 @@ def test_render_template():
         render("{{#a}}x", {"a": 1})
 
 
+def test_render_takes_the_words_from_the_catalogue():
+    strings = {"hello": "Xin chào <{who}>", "n": {"one": "{n} value", "other": "{n} values"}, "vi": "{n} giá trị"}
+    tpl = "{{@hello who=name}} · {{@n n=k}} · {{@vi n=k}}"
+    assert render(tpl, {"name": "bạn & tôi", "k": 1}, strings) == "Xin chào &lt;bạn &amp; tôi&gt; · 1 value · 1 giá trị"
+    assert render(tpl, {"name": "x", "k": 3}, strings).endswith("3 values · 3 giá trị")
+    with pytest.raises(KeyError):
+        render("{{@missing}}", {}, strings)
+    with pytest.raises(KeyError):
+        render("{{@hello}}", {})  # no catalogue
+    with pytest.raises(ValueError):
+        render("{{name x=y}}", {"name": 1, "y": 2}, strings)  # parameters only on a string
+    assert review.tr(VI, "kind.percent") == "Tỷ lệ %" and review.tr(EN, "kind.percent") == "percent"
+    assert review.tr(EN, "doc.values", n=1) == "1 value" and review.tr(VI, "doc.values", n=1) == "1 giá trị"
+
+
 def test_script_json_cannot_close_the_script():
     s = review.script_json({"t": "</script><!-- & </SCRIPT>"})
     assert "<" not in s and ">" not in s and "&" not in s
@@ -141,12 +182,18 @@ def test_script_json_cannot_close_the_script():
 
 
 def test_assets_are_files_and_self_contained():
-    for name in ("document.html", "index.html", "review.css", "review.js"):
+    for name in ("document.html", "index.html", "grid.html", "review.css", "review.js", "i18n/vi.json", "i18n/en.json"):
         src = (review.ASSETS / name).read_text(encoding="utf-8")
         assert not re.search(r"https?://|@import|\burl\(", src), name
     py = Path(review.__file__).read_text(encoding="utf-8")
-    for tag in ("<!DOCTYPE", "<html", "<head", "<body", "<table", "<tr", "<style>", "<button"):
+    for tag in ("<!DOCTYPE", "<html", "<head", "<body", "<table", "<tr", "<td", "<th", "<style>", "<button"):
         assert tag not in py, tag  # the page lives in the assets, not in Python strings
+    # and its words in the catalogues: the templates name them, none is written in a template
+    for name in ("document.html", "index.html"):
+        src = (review.ASSETS / name).read_text(encoding="utf-8")
+        visible = re.sub(r"<script.*?</script>|<style>.*?</style>|<[^>]*>|\{\{.*?\}\}\}?|&[a-z]+;", " ", src, flags=re.S)
+        words = set(re.findall(r"[^\W\d_]{2,}", visible)) - {"decisions", "csv", "vnreport", "apply", "OUTDIR"}
+        assert not words, (name, words)
 
 
 def synthetic_tables(doc_id: str, text: str, values: list[tuple[str, str, str]]):
@@ -181,7 +228,7 @@ def test_write_review_names_escapes_and_stale_pages(tmp_path):
     name = page_name(doc_id)
     assert name.startswith("Bao-cao-1-quan-1-") and name.endswith(".html")
     page = (tmp_path / "review" / name).read_text(encoding="utf-8")
-    assert page.count("</script>") == 2  # the data script and the code: the text cannot close either
+    assert page.count("</script>") == 3  # the words, the data and the code: the text cannot close any
     assert "&lt;b&gt;" in page
     index = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
     assert f'href="{name}"' in index
@@ -218,6 +265,43 @@ def test_write_review_from_outdir_reads_strings_and_applied_state(tmp_path):
     ind2.loc[0, "value"] = "13"
     assert review.fingerprint(review._records(ind2)[0]) != review.fingerprint(a)
     assert review.fingerprint(b) == review.fingerprint(d) and review.fingerprint(a) != review.fingerprint(b)
+
+
+def test_pages_speak_the_runs_language(tmp_path):
+    """Vietnamese unless told otherwise; ``--lang en`` or ``VNREPORT_LANG=en`` gives English. Only the words change:
+    the ids, data attributes, rows and storage key are the same."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(CORPUS / "txt" / f"{DOC002}.txt", inp)
+    env = {k: v for k, v in os.environ.items() if k != "VNREPORT_LANG"}
+    runs = {"vi": ([], {}), "en": (["--lang", "en"], {}), "en-env": ([], {"VNREPORT_LANG": "en"})}
+    pages = {}
+    for name, (args, extra) in runs.items():
+        out = tmp_path / name
+        r = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(inp), "-o", str(out), "--no-progress",
+                            *args], capture_output=True, text=True, cwd=ROOT, env={**env, **extra})
+        assert r.returncode == 0, r.stderr
+        pages[name] = ((out / "review" / f"{DOC002}.html").read_text(encoding="utf-8"),
+                       (out / "review" / "index.html").read_text(encoding="utf-8"))
+    for name, (page, index) in pages.items():
+        strings = VI if name == "vi" else EN
+        lang = "vi" if name == "vi" else "en"
+        assert page.startswith(f'<!DOCTYPE html>\n<html lang="{lang}">') and f'<html lang="{lang}">' in index
+        words = json.loads(re.search(r'<script type="application/json" id="review-i18n">(.*?)</script>', page, re.S)[1])
+        assert words == strings  # the catalogue the script looks its words up in
+        for key in ("export.button", "filter.kind", "filter.section", "filter.origin", "filter.state", "col.value",
+                    "detail.empty", "keys.move", "kind.count", "origin.footnote", "state.todo"):
+            assert html.escape(review.tr(strings, key)) in page, (name, key)
+        for key in ("index.heading", "export.all", "index.col_doc", "index.col_reviewed"):
+            assert html.escape(review.tr(strings, key)) in index, (name, key)
+    vi, en = pages["vi"][0], pages["en"][0]
+    assert "Xuất decisions.csv" in vi and "Export decisions.csv" not in vi and "Export decisions.csv" in en
+    assert ">Tỷ lệ %" in vi and "Trạng thái" in vi and ">Tìm<" in vi and "Thời kỳ" in vi
+    assert pages["en"] == pages["en-env"]
+    # what programs read stays: the marks, the rows, the data
+    marks = lambda p: re.findall(r'<mark data-id="[^"]*" data-kind="[a-z_]*">', p)  # noqa: E731
+    data = lambda p: re.search(r'id="review-data">(.*?)</script>', p, re.S)[1]  # noqa: E731
+    assert marks(vi) == marks(en) and len(marks(vi)) > 100 and data(vi) == data(en)
 
 
 # ---------------------------------------------------------------- browser
@@ -275,7 +359,7 @@ def outdir(tmp_path_factory):
     (inp / "empty.txt").write_bytes(b"")
     (inp / "notes.xyz").write_text("not a report", encoding="utf-8")
     out = tmp_path_factory.mktemp("review_out")
-    assert main(["extract", str(inp), "-o", str(out), "--no-progress"]) == 1  # empty.txt fails
+    assert main(["extract", str(inp), "-o", str(out), "--no-progress", "--lang", "vi"]) == 1  # empty.txt fails
     return out
 
 
@@ -393,7 +477,8 @@ def test_fragment_selects_on_load(driver, outdir):
         assert selected(driver) == {"rows": [rid], "marks": [rid], "id": rid}
         assert in_view(driver, mark_js(rid), "#doc-pane")
     load(driver, url(outdir, VIET, "#" + quote(f"{VIET}:999")))
-    assert "No value" in driver.find_element("id", "notice").text
+    assert driver.find_element("id", "notice").text == review.tr(VI, "notice.no_value", id=f"{VIET}:999")
+    assert "không có giá trị" in driver.find_element("id", "notice").text
 
 
 def test_j_and_k_move_the_selection(driver, outdir):
@@ -574,7 +659,10 @@ def test_index_links_every_ok_document_and_exports_all(driver, outdir):
         "return [...document.querySelectorAll('#docs a[href]')].map(a => a.getAttribute('href'))")
     assert sorted(links) == sorted(quote(f"{d}.html", safe="") for d in docs[docs.status == "ok"].doc_id)
     text = driver.find_element("id", "docs").text
-    assert "the file is empty" in text and "unsupported file type" in text
+    failed = docs[docs.status != "ok"]
+    assert set(failed.status) == {"failed", "skipped"}
+    for d in failed.itertuples():  # each not read with its state in words and its reason as documents.csv gives it
+        assert f"{VI['status.' + d.status]}: {d.error}" in text and d.error
     # follow the link of the Vietnamese name, decide there, come back: localStorage is shared by file:// pages
     driver.find_element("css selector", f'a[href="{quote(VIET + ".html", safe="")}"]').click()
     load(driver, driver.current_url)
@@ -585,7 +673,7 @@ def test_index_links_every_ok_document_and_exports_all(driver, outdir):
     load(driver, url(outdir))
     csv = driver.execute_script("return window.vnreview.decisionsCSV()")
     assert csv == f"id,decision,value,note\n{DOC000}:1,ok,,\n{VIET}:1,wrong,,\n{VIET}:4,ok,,\n"
-    assert "2 of 7" in driver.find_element("css selector", f'.rev-text[data-doc="{VIET}"]').text
+    assert driver.find_element("css selector", f'.rev-text[data-doc="{VIET}"]').text == "2/7 · ✓ 1 đúng · ✗ 1 sai"
     assert driver.find_element("id", "progress-done").text == "3"
 
 
@@ -684,12 +772,13 @@ def test_decisions_on_changed_rows_are_not_applied(driver, tmp_path):
     states = driver.execute_script("return [...document.querySelectorAll('#rows tr')].map(t => t.dataset.state || '')")
     assert states == ["ok", "", "wrong"]
     assert driver.execute_script("return window.vnreview.stale()") == [f"{doc_id}:2"]
-    assert "1 decision on this document made on values that have changed" in driver.find_element("id", "notice").text
+    notice = driver.find_element("id", "notice").text
+    assert notice.startswith("Trình duyệt này còn giữ 1 quyết định về văn bản này") and "Bỏ các quyết định đó" in notice
     expected = f"id,decision,value,note\n{doc_id}:1,ok,,\n{doc_id}:3,wrong,,\n"
     assert driver.execute_script("return window.vnreview.decisionsCSV()") == expected
     load(driver, url(tmp_path))
     assert driver.execute_script("return window.vnreview.decisionsCSV()") == expected
-    assert "1 decision in this browser was made on values that have changed" in driver.find_element("id", "notice").text
+    assert driver.find_element("id", "notice").text == review.tr(VI, "notice.stale_index", n=1)
     load(driver, url(tmp_path, doc_id))
     driver.find_element("id", "discard-stale").click()
     stored = driver.execute_script("return JSON.parse(localStorage.getItem(window.vnreview.key)).decisions")

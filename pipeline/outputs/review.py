@@ -1,10 +1,16 @@
 """Review pages: ``OUTDIR/review/index.html`` and one self-contained ``review/<doc_id>.html`` per document.
 
 The page's HTML, CSS and JavaScript are real files in ``review_assets/`` (``document.html``, ``index.html``,
-``review.css``, ``review.js``). Python only fills the templates (a minimal ``{{name}}`` placeholder syntax, see
-:func:`render`), builds the document text with its ``<mark>`` highlights (:func:`highlight`) and embeds the rows as
-JSON; CSS and JavaScript are inlined, so a written page makes no request at all (its Content-Security-Policy says
-so too).
+``grid.html``, ``review.css``, ``review.js``). Python only fills the templates (a minimal ``{{name}}`` placeholder
+syntax, see :func:`render`), builds the document text with its ``<mark>`` highlights (:func:`highlight`), draws the
+text's tables as HTML grids (:func:`find_tables`, :func:`text_html`) and embeds the rows as JSON; CSS and JavaScript
+are inlined, so a written page makes no request at all (its Content-Security-Policy says so too).
+
+Every word the pages show a person comes from one JSON catalogue per language, ``review_assets/i18n/<lang>.json``
+(Vietnamese by default, English with ``--lang en``: :func:`pipeline.i18n.current`). The templates name a string by
+its key (``{{@filter.kind}}``, ``{{@doc.values n=total}}``); the page's catalogue is inlined too, and the script
+looks its strings up by key (``t(key, params)``). Ids, data attributes, keys and ``decisions.csv`` are the same in
+every language.
 
 Decisions live in the browser's localStorage under :func:`storage_key` (``vnreport.review/<doc_id>``), each with
 the fingerprint of the row it was made on (:func:`fingerprint`: a hash of the row's id, offsets, kind, extracted
@@ -21,11 +27,13 @@ import hashlib
 import html
 import json
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..i18n import current as current_lang
 from .files import (REVIEW_DIR, as_text, encode_text, page_name, page_names, read_table, records, valid_page,
                     write_bytes, write_text)
 
@@ -34,8 +42,6 @@ if TYPE_CHECKING:  # pandas only where a whole table is read (apply), not in the
 
 ASSETS = resources.files("pipeline.outputs").joinpath("review_assets")  # package data, also inside a wheel
 KINDS = ["count", "money", "percent", "ratio", "date", "period", "doc_ref"]
-KIND_LABELS = {"count": "count", "money": "money", "percent": "percent", "ratio": "ratio", "date": "date",
-               "period": "period", "doc_ref": "doc ref"}
 LAZY_ROWS = 2000  # above this many rows the side table renders only the rows in view (virtual scrolling)
 GENERATOR = "vnreport review"  # <meta name="generator">: marks the pages this module may replace or remove
 
@@ -48,19 +54,26 @@ SECTION_FIELDS = ["section_path", "level", "label", "title", "char_start"]
 
 # ---------------------------------------------------------------- templates
 
-_TOKEN = re.compile(r"\{\{(\{?)\s*([#^/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}")
+_TOKEN = re.compile(r"\{\{(\{?)\s*([#^/@]?)\s*([A-Za-z_][A-Za-z0-9_.]*)"
+                    r"((?:\s+[A-Za-z_][A-Za-z0-9_]*=[A-Za-z_][A-Za-z0-9_]*)*)\s*\}?\}\}")
 
 
+@lru_cache(maxsize=64)
 def _parse(tpl: str):
-    """Template → tree of ("text", s) | ("var", name, raw) | ("section", name, inverted, children)."""
+    """Template → tree of ("text", s) | ("var", name, raw) | ("section", name, inverted, children)
+    | ("str", key, ((param, name), …))."""
     root: list = []
     stack = [("", root)]
     pos = 0
     for m in _TOKEN.finditer(tpl):
         if m.start() > pos:
             stack[-1][1].append(("text", tpl[pos:m.start()]))
-        raw, sigil, name = m.group(1) == "{", m.group(2), m.group(3)
-        if sigil in "#^" and sigil:
+        raw, sigil, name, params = m.group(1) == "{", m.group(2), m.group(3), m.group(4)
+        if sigil == "@":
+            stack[-1][1].append(("str", name, tuple(tuple(p.split("=")) for p in params.split())))
+        elif params or "." in name:
+            raise ValueError(f"template: {m.group()} (only a {{{{@string}}}} takes a key or parameters)")
+        elif sigil in "#^" and sigil:
             node = ("section", name, sigil == "^", [])
             stack[-1][1].append(node)
             stack.append((name, node[3]))
@@ -84,7 +97,7 @@ def _lookup(name: str, scopes: list):
     raise KeyError(f"template: no value for {{{{{name}}}}}")
 
 
-def _emit(nodes, scopes, out: list) -> None:
+def _emit(nodes, scopes, out: list, strings) -> None:
     for node in nodes:
         if node[0] == "text":
             out.append(node[1])
@@ -92,30 +105,59 @@ def _emit(nodes, scopes, out: list) -> None:
             v = _lookup(node[1], scopes)
             v = "" if v is None else str(v)
             out.append(v if node[2] else html.escape(v, quote=True))
+        elif node[0] == "str":
+            if strings is None:
+                raise KeyError(f"template: {{{{@{node[1]}}}}} needs a catalogue")
+            params = {k: _lookup(v, scopes) for k, v in node[2]}
+            out.append(html.escape(tr(strings, node[1], **params), quote=True))
         else:
             v = _lookup(node[1], scopes)
             if node[2]:
                 if not v:
-                    _emit(node[3], scopes, out)
+                    _emit(node[3], scopes, out, strings)
             elif isinstance(v, (list, tuple)):
                 for item in v:
-                    _emit(node[3], scopes + [item], out)
+                    _emit(node[3], scopes + [item], out, strings)
             elif isinstance(v, dict):
-                _emit(node[3], scopes + [v], out)
+                _emit(node[3], scopes + [v], out, strings)
             elif v:
-                _emit(node[3], scopes, out)
+                _emit(node[3], scopes, out, strings)
 
 
-def render(tpl: str, ctx: dict) -> str:
+def render(tpl: str, ctx: dict, strings: dict | None = None) -> str:
     """Fill a template in one pass (inserted values are never read as template text).
 
     ``{{name}}`` the HTML-escaped value; ``{{{name}}}`` the value as is (inlined CSS/JS, the highlighted text,
     JSON); ``{{#name}}…{{/name}}`` repeats for each item of a list (an item's keys shadow the outer ones) or shows
-    when the value is true; ``{{^name}}…{{/name}}`` shows when it is empty or false.
+    when the value is true; ``{{^name}}…{{/name}}`` shows when it is empty or false; ``{{@key}}`` the catalogue's
+    string ``key`` (``strings``, see :func:`catalogue`), HTML-escaped, and ``{{@key n=total}}`` the same with its
+    ``{n}`` filled from the value ``total``.
     """
     out: list[str] = []
-    _emit(_parse(tpl), [ctx], out)
+    _emit(_parse(tpl), [ctx], out, strings)
     return "".join(out)
+
+
+# ---------------------------------------------------------------- the pages' words
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str | None = None) -> dict:
+    """The pages' strings in ``lang`` (default: the run's language), from ``review_assets/i18n/<lang>.json``."""
+    lang = lang or current_lang()
+    return json.loads(asset(f"i18n/{lang}.json"))
+
+
+def tr(strings: dict, key: str, **params) -> str:
+    """``key``'s string with its ``{name}`` placeholders filled; a string with plural forms (``{"one": …,
+    "other": …}``) takes ``one`` when ``n`` is 1 — the same rules as the page's ``t()``."""
+    s = strings[key]
+    if isinstance(s, dict):
+        n = params.get("n")
+        s = s["one"] if "one" in s and str(n) == "1" else s["other"]
+    return _PLACEHOLDER.sub(lambda m: str(params[m[1]]) if m[1] in params else m[0], s)
 
 
 def asset(name: str) -> str:
@@ -234,6 +276,391 @@ def _words(s: str) -> str:
     return " ".join(re.sub(r"[#*_]+", " ", s).split()).casefold()
 
 
+class _Pieces:
+    """The highlighted HTML of a text given piece by piece, in order (runs of text, table cells, the hidden tabs
+    between them; together they tile the text): each value and heading goes to every piece it overlaps, cut at
+    the piece's bounds as :func:`highlight` cuts crossing spans (pieces with the same ``data-id``), an empty one to
+    the piece it starts in, so that every id keeps at least one mark."""
+
+    def __init__(self, text: str, spans, headings=()):
+        n = len(text)
+        items = [(*_clip(start, end, n), 0, (vid, kind)) for start, end, vid, kind in spans]
+        items += [(s, e, 1, hid) for s, e, hid in ((*_clip(a, b, n), h) for a, b, h in headings) if e > s]
+        items.sort(key=lambda it: it[0])  # stable: equal starts keep their order, as highlight's ties do
+        self.text, self.n, self.items, self.k, self.active = text, n, items, 0, []
+
+    def html(self, a: int, b: int) -> str:
+        last = b >= self.n
+        items = self.items
+        while self.k < len(items) and (items[self.k][0] < b or last and items[self.k][0] <= b):
+            self.active.append(items[self.k])
+            self.k += 1
+        spans, heads = [], []
+        for s, e, is_head, what in self.active:
+            if (s < b and e > a) if e > s else (a <= s < b or last and s == b):
+                if is_head:
+                    heads.append((s - a, e - a, what))
+                else:
+                    spans.append((s - a, e - a, what[0], what[1]))
+        self.active = [it for it in self.active if it[1] > b]
+        if not spans and not heads:
+            return _escape_text(self.text[a:b])
+        return highlight(self.text[a:b], spans, heads)
+
+
+# ---------------------------------------------------------------- tables drawn as grids
+
+# the formats whose text is the file itself: their table rows are found as ingest finds them
+TEXT_FORMATS = {"txt", "md"}
+# formats where every line with a tab is a table row (a PDF's or a sheet's paragraphs hold no tab)
+TAB_ROWS_ONLY = {"pdf", "xlsx", "xls", "ods"}
+_NUMBER = re.compile(r"^[-–+]?\s*\d[\d.,]*\s*%?(?:\s*/\s*\d[\d.,]*\s*%?)?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_INDEX = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}(?:\.\d{1,3})*|[a-zđ])[.)]?$")
+_COLUMN_NO = re.compile(r"^(?:[A-Z]|\(?\d{1,2}\)?)$")
+# a total row's label: the word alone ("Tổng cộng", "Cộng:", "Toàn tỉnh"), not "Tổng số nhiệm vụ được giao"
+_TOTAL = re.compile(r"(?i)^(?:tổng\s*cộng|tổng\s*số|tổng|cộng|toàn\s*(?:tỉnh|huyện|thành\s*phố|thị\s*xã|xã|quốc))"
+                    r"\s*[:.]?$")
+MAX_HEADER_ROWS = 4
+
+
+class Grid:
+    """One table of the text: its rows (each a line: where it starts, its cells' offsets, where the next row
+    starts), how many of them are header rows, and the cells as drawn (merged ones spanning rows or columns)."""
+
+    def __init__(self, number: int, rows: list[tuple[int, list[tuple[int, int]], int]]):
+        self.number = number
+        self.rows = rows  # (line start, cells, end: after its newline and what follows up to the next row)
+        self.header = 0
+        self.numbering: set[int] = set()  # header rows that number the columns ("A B 1 2 3")
+        self.spans: dict[tuple[int, int], list[int]] = {}  # drawn cell (row, col) → [rowspan, colspan]
+        self.owner: list[list[tuple[int, int] | None]] = []  # (row, col) → the drawn cell covering it
+        self.width = max(len(r[1]) for r in rows)
+
+    @property
+    def start(self) -> int:
+        return self.rows[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.rows[-1][2]
+
+
+def find_tables(text: str, fmt: str = "", table_starts=()) -> list[Grid]:
+    """The tables of a document's text, each with its cells as drawn.
+
+    The text is all there is (``text/<doc_id>.txt``, whatever the reader): a table row is a line whose cells are
+    separated by tabs (Word, PDF, spreadsheets), or, in a text or Markdown file, a line ingest reads as a table row
+    (``read_text_blocks``: tabs, `` | ``, Markdown pipes). In a Word file a paragraph may hold a tab too: there a
+    lone line with tabs is a table only when a blank line (a Word table's end) follows it or a table value starts
+    in it (``table_starts``). Readers write a merged cell as its text followed by empty cells, so merges are read
+    back as :func:`_layout` says."""
+    grids = [Grid(i, rows) for i, rows in enumerate(_table_rows(text, fmt, sorted(table_starts)), 1)]
+    for g in grids:
+        _layout(g, text)
+    return grids
+
+
+def _table_rows(text: str, fmt: str, table_starts: list[int]):
+    n = len(text)
+    if fmt in TEXT_FORMATS:
+        from ..ingest.readers import read_text_blocks
+
+        groups: dict[int, list] = {}
+        for b in read_text_blocks(text):
+            if b.kind == "table":
+                groups.setdefault(b.table, []).append(b)
+        for blocks in groups.values():
+            rows = []
+            for b in blocks:
+                if b.style == "md-rule" and rows:  # |---|---|: hidden in the row above
+                    continue
+                cells = list(b.cells) or _tab_cells(text, b.start, b.end)
+                rows.append([b.start, cells, b.end])
+            for i, r in enumerate(rows):
+                r[2] = rows[i + 1][0] if i + 1 < len(rows) else min(n, blocks[-1].end + 1)
+            yield [tuple(r) for r in rows]
+        return
+    lines, pos = [], 0
+    while pos <= n:
+        j = text.find("\n", pos)
+        j = n if j < 0 else j
+        lines.append((pos, j))
+        pos = j + 1
+    i = 0
+    while i < len(lines):
+        if "\t" not in text[lines[i][0]:lines[i][1]]:
+            i += 1
+            continue
+        k = i
+        while k + 1 < len(lines) and "\t" in text[lines[k + 1][0]:lines[k + 1][1]]:
+            k += 1
+        run = lines[i:k + 1]
+        start, end = run[0][0], run[-1][1]
+        blank_after = k + 1 >= len(lines) or not text[lines[k + 1][0]:lines[k + 1][1]].strip()
+        first = bisect.bisect_left(table_starts, start)
+        has_value = first < len(table_starts) and table_starts[first] < end
+        cells_inside = any("\t" in text[a:b].strip() for a, b in run)
+        if cells_inside and (fmt in TAB_ROWS_ONLY or len(run) > 1 or blank_after or has_value):
+            yield [(a, _tab_cells(text, a, b), min(n, b + 1)) for a, b in run]
+        i = k + 1
+
+
+def _tab_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out, pos = [], start
+    for part in text[start:end].split("\t"):
+        out.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    return out
+
+
+def _is_number(t: str) -> bool:
+    return bool(_NUMBER.match(t)) and not _YEAR.match(t)
+
+
+def _column_numbering(texts: list[str]) -> bool:
+    """'A  B  01  02  03' / '(1) (2) (3)': the row that numbers the columns."""
+    vals = [t for t in texts if t]
+    if len(vals) < 3 or not all(_COLUMN_NO.match(t) for t in vals):
+        return False
+    nums = [int(t.strip("()")) for t in vals if t.strip("()").isdigit()]
+    return len(nums) >= 2 and (len(nums) < len(vals) or nums == sorted(set(nums)))
+
+
+def _data_row(texts: list[str]) -> bool:
+    """A row of the table's body: it opens with an index (1, 2.1., II, a) or holds a number after its first cell."""
+    if not texts:
+        return False
+    if _INDEX.match(texts[0]) and any(texts[1:]):
+        return True
+    return any(_is_number(t) for t in texts[1:])
+
+
+def _layout(g: Grid, text: str) -> None:
+    """Header rows and merged cells, read back from the text as the readers write a table.
+
+    Header rows: those above the first body row (:func:`_data_row`), at most ``MAX_HEADER_ROWS`` (a table without
+    one has its first row as header when it has three rows or more). Word and spreadsheets write a merged cell as
+    its text followed by empty cells; so, in the header, an empty cell under a cell is that cell merged downwards
+    (when the whole width of the cell above is empty: "STT" over two header rows), else an empty cell is the cell on
+    its left merged rightwards ("Lâm Đồng" over "Điểm số | Chỉ số | Thứ hạng"). In the body an empty cell joins its
+    left neighbour where the header's last row merges that column into the one before, and a row's label written
+    across the index column ("Tổng cộng", "CHỈ SỐ CHUNG") spans the empty label cell after it. Any other empty cell
+    is an empty cell; a row shorter than the table has its last cell run to the table's end."""
+    rows = g.rows
+    width = g.width
+    texts = [[text[a:z].strip() for a, z in cells] for _, cells, _ in rows]
+    first = None
+    for i, t in enumerate(texts):
+        if _column_numbering(t):
+            g.numbering.add(i)
+        elif _data_row(t):
+            first = i
+            break
+    if first is None:
+        header = 1 if len(rows) >= 3 else 0
+    else:
+        header = first if first <= MAX_HEADER_ROWS else 1
+    g.header = header
+    g.numbering = {i for i in g.numbering if i < header}
+    owner: list[list] = [[None] * width for _ in rows]
+    spans = g.spans
+    g.owner = owner
+
+    def anchor(r: int, c: int, cs: int = 1) -> None:
+        spans[(r, c)] = [1, cs]
+        for k in range(c, c + cs):
+            owner[r][k] = (r, c)
+
+    def right(r: int, c: int) -> bool:
+        """Merge cell (r, c) into the cell on its left, when that one starts in this row."""
+        left = owner[r][c - 1] if c > 0 else None
+        if left is None or left[0] != r or spans[left][0] != 1:
+            return False
+        spans[left][1] += 1
+        owner[r][c] = left
+        return True
+
+    def finish(r: int) -> None:
+        """A short row: its last cell runs to the table's end."""
+        n = len(texts[r])
+        if n < width and not right_to_end(r, n):
+            anchor(r, n, width - n)
+
+    def right_to_end(r: int, n: int) -> bool:
+        last = owner[r][n - 1]
+        if last is None or last[0] != r or spans[last][0] != 1:
+            return False
+        spans[last][1] += width - n
+        for k in range(n, width):
+            owner[r][k] = last
+        return True
+
+    def header_row(r: int, down: bool) -> None:
+        t = texts[r]
+        for c in range(len(t)):
+            if owner[r][c] is not None:
+                continue
+            if t[c]:
+                anchor(r, c)
+                continue
+            above = owner[r - 1][c] if down and r > 0 else None
+            if above is not None and above[1] == c:
+                cs = spans[above][1]
+                if all(k < len(t) and not t[k] and owner[r][k] is None for k in range(c, c + cs)):
+                    spans[above][0] += 1
+                    for k in range(c, c + cs):
+                        owner[r][k] = above
+                    continue
+            if not right(r, c):
+                anchor(r, c)
+        finish(r)
+
+    for r in range(header):
+        saved = {k: list(v) for k, v in spans.items()}
+        header_row(r, True)
+        if not any(k[0] == r for k in spans):  # every cell merged into the row above: the row would vanish
+            spans.clear()
+            spans.update(saved)
+            owner[r] = [None] * width
+            header_row(r, False)
+    last_header = max((r for r in range(header) if r not in g.numbering), default=None)
+    merged = set()
+    if last_header is not None:
+        for c in range(1, width):
+            o = owner[last_header][c]
+            if o is not None and o[1] < c and not any(c < len(texts[r]) and texts[r][c] for r in g.numbering):
+                merged.add(c)
+    body = texts[header:]
+    labelled = [t for t in body if len(t) > 1 and t[1]]
+    index_col = bool(labelled) and sum(1 for t in labelled if _INDEX.match(t[0])) >= 0.6 * len(labelled)
+    for r in range(header, len(rows)):
+        t = texts[r]
+        for c in range(len(t)):
+            if t[c]:
+                anchor(r, c)
+            elif c in merged and right(r, c):
+                continue
+            elif c == 1 and index_col and t[0] and not _INDEX.match(t[0]) and not _is_number(t[0]) and right(r, c):
+                continue
+            else:
+                anchor(r, c)
+        finish(r)
+
+
+def _grid_ctx(g: Grid, text: str, pieces: _Pieces, strings: dict) -> dict:
+    """What ``grid.html`` draws of a table: its rows (header rows in ``head``), each drawn cell with its spans and
+    its HTML. Every character of the table's lines is in some cell, in text order: a cell's text and highlights,
+    and, hidden (``<span class="sep">``), the characters between cells that are not white space (`` | ``, a
+    Markdown row's bars and rule); tabs and newlines stay as they are (white space a cell does not show)."""
+    texts_of = lambda a, z: text[a:z].strip()  # noqa: E731
+    head, body = [], []
+    for r, (start, cells, end) in enumerate(g.rows):
+        drawn: dict = {}
+        order: list = []
+        for c in range(g.width):
+            o = g.owner[r][c]
+            if o is not None and o[0] == r and o not in drawn:
+                rs, cs = g.spans[o]
+                cls = None
+                if r >= g.header and o[1] < len(cells):
+                    t = texts_of(*cells[o[1]])
+                    cls = "idx" if o[1] == 0 and _INDEX.match(t) else "num" if _is_number(t) else \
+                        "long" if len(t) > 24 else None
+                drawn[o] = {"rs": rs if rs > 1 else None, "cs": cs if cs > 1 else None, "cls": cls, "parts": []}
+                order.append(o)
+        pending: list = []
+        last = None
+
+        def put(a: int, b: int, cell, visible: bool) -> None:
+            nonlocal last
+            if a >= b:
+                return
+            hidden = not visible and bool(text[a:b].strip())
+            part = (a, b, hidden)
+            if cell is None:
+                cell = last
+            if cell is None:
+                pending.append(part)
+                return
+            if pending:
+                cell["parts"].extend(pending)
+                pending.clear()
+            cell["parts"].append(part)
+            last = cell
+
+        def target(c: int):
+            o = g.owner[r][c]
+            return drawn[o] if o is not None and o[0] == r else None
+
+        pos = start
+        for c, (a, z) in enumerate(cells):
+            here = target(c)
+            if c > 0 and here is not None and here is target(c - 1):
+                put(pos, a, here, False)  # a tab inside a merged cell
+            else:
+                put(pos, a, here if c == 0 else None, False)
+            put(a, z, here, here is not None)
+            pos = z
+        put(pos, end, None, False)
+        if pending:  # pragma: no cover - every row has a drawn cell
+            order.append((r, -1))
+            drawn[(r, -1)] = {"rs": None, "cs": None, "cls": None, "parts": list(pending)}
+        out_cells = []
+        for o in order:
+            cell = drawn[o]
+            html_parts = []
+            for a, b, hidden in _joined(cell.pop("parts")):
+                h = pieces.html(a, b)
+                html_parts.append(f'<span class="sep">{h}</span>' if hidden else h)
+            cell["html"] = "".join(html_parts)
+            out_cells.append(cell)
+        t = [texts_of(a, z) for a, z in cells]
+        label = next((x for x in t if x and not _INDEX.match(x)), "")
+        cls = "colno" if r in g.numbering else "total" if r >= g.header and _TOTAL.match(label) else None
+        (head if r < g.header else body).append({"cls": cls, "cells": out_cells})
+    # a table of words only, without header (a letterhead, a signature block): drawn lighter
+    plain = not g.header and not any(_data_row([texts_of(a, z) for a, z in c]) for _, c, _ in g.rows)
+    return {"number": g.number, "label": tr(strings, "grid.label", n=g.number), "head": {"rows": head} if head else None,
+            "body": body, "plain": plain}
+
+
+def _joined(parts):
+    """Adjacent pieces of the same visibility as one (fewer calls, fewer elements)."""
+    out: list = []
+    for a, b, hidden in parts:
+        if out and out[-1][1] == a and out[-1][2] == hidden:
+            out[-1] = (out[-1][0], b, hidden)
+        else:
+            out.append((a, b, hidden))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _grid_template() -> str:
+    # no white space between the table's tags: text there would be part of the page's text (#text's textContent
+    # is the document's text, character for character)
+    return re.sub(r"\s*\n\s*", "", asset("grid.html"))
+
+
+def text_html(text: str, spans, headings=(), grids=(), strings: dict | None = None) -> str:
+    """The document's text as the page shows it: :func:`highlight`'s marks, and each table of ``grids``
+    (:func:`find_tables`) drawn as an HTML table whose cells hold their highlights. The page's text content is the
+    text, character for character."""
+    strings = strings if strings is not None else catalogue()
+    pieces = _Pieces(text, spans, headings)
+    out, pos, n = [], 0, len(text)
+    tpl = _grid_template()
+    for g in grids:
+        if g.start > pos:
+            out.append(pieces.html(pos, g.start))
+        out.append(render(tpl, _grid_ctx(g, text, pieces, strings), strings))
+        pos = g.end
+    if pos < n or n == 0:
+        out.append(pieces.html(pos, n))
+    return "".join(out)
+
+
 # ---------------------------------------------------------------- data
 
 def _strings(rows: list[dict]) -> list[dict]:
@@ -279,11 +706,19 @@ def _applied(rows: list[dict]) -> dict:
     return out
 
 
-def _kind_counts(rows: list[dict]) -> list[dict]:
+def _kind_label(strings: dict, kind: str) -> str:
+    return strings.get(f"kind.{kind}", kind)
+
+
+def _kind_items(counts: dict, strings: dict) -> list[dict]:
+    return [{"kind": k, "label": _kind_label(strings, k), "n": n, "none": n == 0} for k, n in counts.items()]
+
+
+def _kind_counts(rows: list[dict], strings: dict) -> list[dict]:
     counts = {k: 0 for k in KINDS}
     for r in rows:
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-    return [{"kind": k, "label": KIND_LABELS.get(k, k), "n": n, "none": n == 0} for k, n in counts.items()]
+    return _kind_items(counts, strings)
 
 
 def _doc_meta(doc: dict) -> dict:
@@ -297,8 +732,23 @@ def _doc_meta(doc: dict) -> dict:
     }
 
 
-def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) -> tuple[str, str]:
-    """(HTML of the document's review page, its localStorage key)."""
+def _page_ctx(strings: dict, lang: str) -> dict:
+    """What every page carries: its language, its catalogue (for the script), its CSS and code."""
+    return {
+        "lang": lang,
+        "i18n": script_json(strings),
+        "css": _inline_checked(asset("review.css"), "style"),
+        "js": _inline_checked(asset("review.js"), "script"),
+        "generator": GENERATOR,
+    }
+
+
+def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict],
+                  lang: str | None = None) -> tuple[str, str]:
+    """(HTML of the document's review page, its localStorage key). ``lang``: the page's language (default: the
+    run's, :func:`pipeline.i18n.current`)."""
+    lang = lang or current_lang()
+    strings = catalogue(lang)
     doc_id = doc["doc_id"]
     rows = sorted(rows, key=lambda r: (_id_number(r.get("id", "")), _int(r.get("char_start"), 0)))
     spans = [(r.get("char_start"), r.get("char_end"), r.get("id", ""), r.get("kind", "")) for r in rows]
@@ -330,27 +780,29 @@ def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict]) 
         "fields": ROW_FIELDS, "rows": [[r.get(f, "") for f in ROW_FIELDS] for r in rows],
         "section_fields": SECTION_FIELDS, "sections": [[s.get(f, "") for f in SECTION_FIELDS] for s in sections],
     }
+    grids = find_tables(text, doc.get("format", ""),
+                        [_int(r.get("char_start"), 0) for r in rows if r.get("origin") == "table"])
     ctx = {
         **meta,
+        **_page_ctx(strings, lang),
         "heading": meta["title"] or doc_id,
         "has_title": bool(meta["title"]),
         "total": len(rows),
-        "kinds": _kind_counts(rows),
+        "kinds": _kind_counts(rows, strings),
         "rows": [] if lazy else [{"id": r["id"], "n": _id_number(r["id"]), "kind": r["kind"],
-                                  "value": r.get("value", ""), "unit": r.get("unit", ""), "text": r.get("text", "")}
+                                  "label": _kind_label(strings, r["kind"]), "value": r.get("value", ""),
+                                  "unit": r.get("unit", ""), "text": r.get("text", "")}
                                  for r in rows],
-        "text_html": highlight(text, spans, heads),
+        "text_html": text_html(text, spans, heads, grids, strings),
         "data": script_json(data),
-        "css": _inline_checked(asset("review.css"), "style"),
-        "js": _inline_checked(asset("review.js"), "script"),
-        "generator": GENERATOR,
     }
-    return render(asset("document.html"), ctx), key
+    return render(asset("document.html"), ctx, strings), key
 
 
 def index_entry(d: dict, rows: list[dict], key: str | None, name: str | None = None) -> dict:
     """What the index page keeps of one document: its line, its rows' ids and fingerprints, counts by kind.
     ``name``: its page's file name (default: as ``page_name`` gives it)."""
+    strings = catalogue()
     doc_id = d.get("doc_id", "")
     has_page = key is not None
     href = page_href(name or page_name(doc_id))
@@ -358,7 +810,8 @@ def index_entry(d: dict, rows: list[dict], key: str | None, name: str | None = N
     for r in rows:
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
     entry = {"item": {**_doc_meta(d), "href": href, "has_page": has_page, "n": len(rows),
-                      "kinds": [k for k in _kind_counts(rows) if k["n"]],
+                      "kinds": [k for k in _kind_counts(rows, strings) if k["n"]],
+                      "status_label": strings.get(f"status.{d.get('status', '')}", d.get("status", "")),
                       "not_ok": d.get("status") not in ("ok", "")},
              "status": d.get("status", ""), "n": len(rows), "counts": counts, "data": None}
     if has_page:
@@ -373,8 +826,10 @@ def index_entry(d: dict, rows: list[dict], key: str | None, name: str | None = N
     return entry
 
 
-def index_page_of(entries) -> str:
+def index_page_of(entries, lang: str | None = None) -> str:
     """The index page from the documents' entries (``index_entry``), in order."""
+    lang = lang or current_lang()
+    strings = catalogue(lang)
     items, data, total, status, counts = [], [], 0, {}, {k: 0 for k in KINDS}
     for e in entries:
         items.append(e["item"])
@@ -388,13 +843,11 @@ def index_page_of(entries) -> str:
         "docs": items,
         "n_docs": len(items), "n_ok": status.get("ok", 0), "n_failed": status.get("failed", 0),
         "n_skipped": status.get("skipped", 0), "total": total,
-        "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "n": n, "none": n == 0} for k, n in counts.items()],
+        "kinds": _kind_items(counts, strings),
         "data": script_json({"docs": data}),
-        "css": _inline_checked(asset("review.css"), "style"),
-        "js": _inline_checked(asset("review.js"), "script"),
-        "generator": GENERATOR,
+        **_page_ctx(strings, lang),
     }
-    return render(asset("index.html"), ctx)
+    return render(asset("index.html"), ctx, strings)
 
 
 def index_page(docs: list[dict], rows_by_doc: dict, keys: dict) -> str:

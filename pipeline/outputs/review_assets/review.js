@@ -8,6 +8,10 @@
  * counted and can be discarded). Decisions already merged by `vnreport apply` (the rows' `review` column) are the
  * initial state; the browser's decisions are layered on top.
  * Export: decisions.csv, "id,decision,value,note", UTF-8 with BOM, every row with a decision in force.
+ *
+ * Every word shown to a person comes from the page's catalogue (<script id="review-i18n">, inlined from
+ * review_assets/i18n/<lang>.json when the page was written): t(key, params) looks it up and fills its {name}s.
+ * Ids, data attributes, keys and the CSV are the same in every language.
  */
 (function () {
   'use strict';
@@ -15,6 +19,34 @@
   var PREFIX = 'vnreport.review/';
   var KINDS = ['count', 'money', 'percent', 'ratio', 'date', 'period', 'doc_ref'];
   var NO_SECTION = '\u0000none';
+
+  // ------------------------------------------------------------ the page's words
+
+  var STRINGS = (function () {
+    var el = document.getElementById('review-i18n');
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  })();
+
+  function has(key) { return Object.prototype.hasOwnProperty.call(STRINGS, key); }
+
+  // the catalogue's string for key, its {name}s filled from params; {one, other} forms chosen by params.n
+  function t(key, params) {
+    var s = has(key) ? STRINGS[key] : key;
+    params = params || {};
+    if (s && typeof s === 'object') s = String(params.n) === '1' && s.one !== undefined ? s.one : s.other;
+    return String(s).replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(params, k) ? String(params[k]) : m;
+    });
+  }
+
+  function kindLabel(kind) { return has('kind.' + kind) ? t('kind.' + kind) : String(kind).replace('_', ' '); }
+
+  // a row's note: each of its "; "-joined parts translated when the catalogue knows it, else as written
+  function noteText(note) {
+    return String(note).split('; ').map(function (p) { return has('note.' + p) ? t('note.' + p) : p; }).join('; ');
+  }
+
+  var APPLY_CMD = ' <code>vnreport apply OUTDIR decisions.csv</code>.';
 
   // ------------------------------------------------------------ shared helpers
 
@@ -135,9 +167,9 @@
 
   function progressDetail(c) {
     var parts = [];
-    if (c.ok) parts.push('✓ ' + c.ok + ' accepted');
-    if (c.fix) parts.push('✎ ' + c.fix + ' fixed');
-    if (c.wrong) parts.push('✗ ' + c.wrong + ' rejected');
+    if (c.ok) parts.push(t('progress.ok', { n: c.ok }));
+    if (c.fix) parts.push(t('progress.fix', { n: c.fix }));
+    if (c.wrong) parts.push(t('progress.wrong', { n: c.wrong }));
     return parts.join(' · ');
   }
 
@@ -155,20 +187,21 @@
 
   // the forms `vnreport apply` accepts for a fix (pipeline/outputs/decisions.py VALUE_FORMS): the editor refuses
   // anything else, so an exported decisions.csv always applies
+  // (the form each expects, in words: the catalogue's form.<kind>)
   var VALID = {
-    count: [/^-?\d+(\.\d+)?$/, 'a number with "." for decimals: 1000, 1.5'],
-    percent: [/^-?\d+(\.\d+)?$/, 'a number with "." for decimals: 95.5'],
-    money: [/^-?\d+$/, 'whole đồng, digits only: 130700000'],
-    ratio: [/^\d+(\.\d+)?\/\d+(\.\d+)?$/, 'n/d: 68/75'],
-    date: [/^(\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|--\d{2}-\d{2})$/, 'an ISO date: 2023-09-13, 2023-11, --03-22'],
-    period: [/^\d{4}(-\d{2}(-\d{2})?)?\/\d{4}(-\d{2}(-\d{2})?)?$/, 'an ISO interval: 2022-12-01/2023-09-30, 2024-01/2024-06, 2024/2029'],
-    doc_ref: [/^\S+$/, 'the number/code without spaces: 132/KH-MTTQ-BTT']
+    count: /^-?\d+(\.\d+)?$/,
+    percent: /^-?\d+(\.\d+)?$/,
+    money: /^-?\d+$/,
+    ratio: /^\d+(\.\d+)?\/\d+(\.\d+)?$/,
+    date: /^(\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|--\d{2}-\d{2})$/,
+    period: /^\d{4}(-\d{2}(-\d{2})?)?\/\d{4}(-\d{2}(-\d{2})?)?$/,
+    doc_ref: /^\S+$/
   };
 
   function validate(kind, v) {
-    if (!v) return 'Type the corrected value.';
+    if (!v) return t('editor.empty');
     var rule = VALID[kind];
-    return rule && !rule[0].test(v) ? 'Expected ' + rule[1] + '.' : '';
+    return rule && !rule.test(v) ? t('editor.expected', { form: t('form.' + kind) }) : '';
   }
 
   // ------------------------------------------------------------ document page
@@ -239,7 +272,7 @@
       if (!n) return;
       var o = document.createElement('option');
       o.value = k;
-      o.textContent = k.replace('_', ' ') + ' (' + n + ')';
+      o.textContent = t('filter.option', { label: kindLabel(k), n: n });
       sel.kind.appendChild(o);
     });
     var counts = {};
@@ -264,7 +297,7 @@
     if (counts[NO_SECTION]) {
       var o = document.createElement('option');
       o.value = NO_SECTION;
-      o.textContent = 'Outside the outline (' + counts[NO_SECTION] + ')';
+      o.textContent = t('filter.outside', { n: counts[NO_SECTION] });
       sel.section.appendChild(o);
     }
 
@@ -303,7 +336,7 @@
         c.classList.toggle('active', f.kind === c.dataset.kind);
         c.classList.toggle('off', !!f.kind && f.kind !== c.dataset.kind);
       });
-      $('#shown').textContent = filtered.length + ' of ' + rows.length + ' values';
+      $('#shown').textContent = t('filter.shown', { n: filtered.length, total: rows.length });
       $('#clear-filters').hidden = !on;
       wrap.scrollTop = 0;
       render(true);
@@ -355,7 +388,7 @@
       return '<tr data-id="' + esc(r.id) + '" data-kind="' + esc(r.kind) + '" class="r' +
         (r.id === selectedId ? ' selected' : '') + '"' + (e.d ? ' data-state="' + e.d + '"' : '') + '>' +
         '<td class="st"></td><td class="n">' + r.n + '</td>' +
-        '<td class="k"><span class="tag k-' + esc(r.kind) + '">' + esc(r.kind.replace('_', ' ')) + '</span></td>' +
+        '<td class="k"><span class="tag k-' + esc(r.kind) + '">' + esc(kindLabel(r.kind)) + '</span></td>' +
         '<td class="v">' + v + '</td><td class="u">' + esc(r.unit) + '</td><td class="t">' + esc(r.text) + '</td></tr>';
     }
 
@@ -369,7 +402,7 @@
     function render(force) {
       editing = null;
       if (!filtered.length) {
-        tbody.innerHTML = '<tr class="pad"><td colspan="6" class="empty-table">No value matches these filters.</td></tr>';
+        tbody.innerHTML = '<tr class="pad"><td colspan="6" class="empty-table">' + esc(t('filter.none')) + '</td></tr>';
         trMap = new Map();
         vStart = vEnd = -1;
         return;
@@ -444,9 +477,31 @@
       }
     }
 
+    // the first piece of the value that shows (a piece may sit in a table's hidden separator)
+    function shownMark(id) {
+      var list = marks.get(id) || [];
+      for (var i = 0; i < list.length; i++) if (list[i].getClientRects().length) return list[i];
+      return list[0];
+    }
+
     function ensureMarkVisible(id) {
-      var m = (marks.get(id) || [])[0];
+      var m = shownMark(id);
       if (!m) return;
+      // a value in a table: first scroll the table's own box (wide tables scroll sideways, tall ones down under
+      // their sticky header), then the document pane
+      var box = m.closest('.grid');
+      if (box) {
+        var br = box.getBoundingClientRect();
+        var r0 = m.getBoundingClientRect();
+        var head = box.querySelector('thead');
+        var hh = head ? head.getBoundingClientRect().height : 0;
+        if (r0.left < br.left || r0.right > br.right) {
+          box.scrollLeft += r0.left - br.left - br.width / 2 + r0.width / 2;
+        }
+        if (r0.top < br.top + hh || r0.bottom > br.bottom) {
+          box.scrollTop += r0.top - br.top - hh - (br.height - hh) / 2 + r0.height / 2;
+        }
+      }
       var pr = pane.getBoundingClientRect();
       var r = m.getBoundingClientRect();
       if (r.top < pr.top + 30 || r.bottom > pr.bottom - 30) {
@@ -468,13 +523,13 @@
       opts = opts || {};
       var r = byId.get(id);
       if (!r) {
-        notice('No value <b>' + esc(id) + '</b> in this document.');
+        notice(esc(t('notice.no_value', { id: id })));
         return false;
       }
       if (editing) closeEditor();
       if (!posOf.has(id)) {
         clearFilters();
-        notice('Filters cleared to show value #' + r.n + '.');
+        notice(esc(t('notice.filters_cleared', { n: r.n })));
       }
       if (selectedId) {
         (marks.get(selectedId) || []).forEach(function (m) { m.classList.remove('selected'); });
@@ -526,7 +581,7 @@
 
     function persist() {
       if (!saveDecisions(key, data.doc_id, Object.assign({}, stale, local))) {
-        notice('This browser does not let the page keep decisions (localStorage is off or full): export them now.', true);
+        notice(esc(t('notice.no_storage')), true);
       }
     }
 
@@ -589,7 +644,7 @@
       input.type = 'text';
       input.value = shownValue(r);
       input.spellcheck = false;
-      input.setAttribute('aria-label', 'Corrected value');
+      input.setAttribute('aria-label', t('editor.label'));
       td.textContent = '';
       td.appendChild(input);
       editing = { id: r.id, input: input };
@@ -598,7 +653,7 @@
         var err = validate(r.kind, input.value.trim());
         input.classList.toggle('invalid', !!err);
         if (hint) {
-          hint.textContent = err || 'Enter saves the fix · Esc cancels';
+          hint.textContent = err || t('editor.hint');
           hint.classList.toggle('bad', !!err);
         }
         return err;
@@ -648,31 +703,36 @@
       var a = applied[r.id];
       var val = e.d === 'fix' ? e.v : r.orig;
       var h = '<div class="head k-' + esc(r.kind) + '"><span class="tag k-' + esc(r.kind) + '">' +
-        esc(r.kind.replace('_', ' ')) + '</span>' +
+        esc(kindLabel(r.kind)) + '</span>' +
         (r.qualifier ? '<span class="unit">' + esc(r.qualifier) + '</span>' : '') +
         '<span class="val ' + (e.d || '') + '" title="' + esc(val) + '">' + esc(pretty(r.kind, val)) + '</span>' +
-        (e.d === 'fix' ? '<span class="was" title="as extracted">' + esc(pretty(r.kind, r.orig)) + '</span>' : '') +
+        (e.d === 'fix' ? '<span class="was" title="' + esc(t('detail.extracted')) + '">' + esc(pretty(r.kind, r.orig)) + '</span>' : '') +
         (r.unit && r.unit !== '%' ? '<span class="unit">' + esc(r.unit) + '</span>' : r.unit === '%' ? '<span class="unit">%</span>' : '') +
         (r.per ? '<span class="unit">/ ' + esc(r.per) + '</span>' : '') +
         '<span class="rid">#' + r.n + ' · ' + esc(r.id) + '</span></div><dl>';
-      if (r.doc_type || r.ref_date) h += '<dt>Reference</dt><dd>' + esc([r.doc_type, r.ref_date].filter(Boolean).join(', ')) + '</dd>';
-      h += '<dt>Section</dt><dd>' + (r.section_path ? esc(r.section_path) + (r.section_title ? ' — ' + esc(r.section_title) : '') :
-        '<i>outside the outline</i>' + (r.section_title ? ' — ' + esc(r.section_title) : '')) + '</dd>';
-      var where = r.origin;
-      if (r.origin === 'table') where += ' ' + r.table + (r.row ? ' · row ' + r.row : '') + (r.col ? ' · ' + r.col : '');
-      if (r.page) where += ' · page ' + r.page;
-      if (r.total === 'yes') where += ' · total row';
-      h += '<dt>Origin</dt><dd>' + esc(where) + '</dd>';
-      if (r.note) h += '<dt>Flag</dt><dd class="flag">' + esc(r.note) + '</dd>';
-      h += '<dt>Context</dt><dd class="ctx k-' + esc(r.kind) + '">' + emphasise(r.context || r.text, r.text) + '</dd></dl>';
+      if (r.doc_type || r.ref_date) h += '<dt>' + esc(t('detail.ref')) + '</dt><dd>' + esc([r.doc_type, r.ref_date].filter(Boolean).join(', ')) + '</dd>';
+      h += '<dt>' + esc(t('detail.section')) + '</dt><dd>' + (r.section_path ? esc(r.section_path) + (r.section_title ? ' — ' + esc(r.section_title) : '') :
+        '<i>' + esc(t('detail.outside')) + '</i>' + (r.section_title ? ' — ' + esc(r.section_title) : '')) + '</dd>';
+      var where = has('where.' + r.origin) ? t('where.' + r.origin) : r.origin;
+      if (r.origin === 'table') {
+        where = (r.table ? t('detail.table', { table: r.table }) : where) +
+          (r.row ? ' · ' + t('detail.row', { row: r.row }) : '') + (r.col ? ' · ' + r.col : '');
+      }
+      if (r.page) where += ' · ' + t('detail.page', { page: r.page });
+      if (r.total === 'yes') where += ' · ' + t('detail.total_row');
+      h += '<dt>' + esc(t('detail.origin')) + '</dt><dd>' + esc(where) + '</dd>';
+      if (r.note) h += '<dt>' + esc(t('detail.flag')) + '</dt><dd class="flag" title="' + esc(r.note) + '">' + esc(noteText(r.note)) + '</dd>';
+      h += '<dt>' + esc(t('detail.context')) + '</dt><dd class="ctx k-' + esc(r.kind) + '">' + emphasise(r.context || r.text, r.text) + '</dd></dl>';
       h += '<div class="actions">' +
-        '<button type="button" data-act="ok" class="' + (e.d === 'ok' ? 'on' : '') + '">✓ Accept<kbd>a</kbd></button>' +
-        '<button type="button" data-act="wrong" class="' + (e.d === 'wrong' ? 'on' : '') + '">✗ Reject<kbd>x</kbd></button>' +
-        '<button type="button" data-act="edit" class="' + (e.d === 'fix' ? 'on' : '') + '">✎ Fix value<kbd>e</kbd></button>' +
-        (e.d ? '<button type="button" data-act="clear">Clear</button>' : '') +
-        (a ? '<span class="applied">applied in the tables: ' + esc(a.d === 'fix' ? 'fixed → ' + a.v : a.d) + '</span>' : '') +
+        '<button type="button" data-act="ok" class="' + (e.d === 'ok' ? 'on' : '') + '">' + esc(t('action.ok')) + '<kbd>a</kbd></button>' +
+        '<button type="button" data-act="wrong" class="' + (e.d === 'wrong' ? 'on' : '') + '">' + esc(t('action.wrong')) + '<kbd>x</kbd></button>' +
+        '<button type="button" data-act="edit" class="' + (e.d === 'fix' ? 'on' : '') + '">' + esc(t('action.edit')) + '<kbd>e</kbd></button>' +
+        (e.d ? '<button type="button" data-act="clear">' + esc(t('action.clear')) + '</button>' : '') +
+        (a ? '<span class="applied">' + esc(t('detail.applied', {
+          decision: a.d === 'fix' ? t('decision.fix', { value: a.v }) : t(a.d === 'ok' ? 'decision.ok' : 'decision.wrong')
+        })) + '</span>' : '') +
         '</div><div class="editor-hint" hidden></div>' +
-        '<textarea id="note" placeholder="Note for decisions.csv (optional)">' + esc(e.n) + '</textarea>';
+        '<textarea id="note" placeholder="' + esc(t('detail.note_placeholder')) + '">' + esc(e.n) + '</textarea>';
       detail.innerHTML = h;
       detail.querySelectorAll('.actions button').forEach(function (b) {
         b.addEventListener('click', function () {
@@ -723,8 +783,7 @@
       var csv = decisionsCSV();
       var n = csv.split('\n').length - 2;
       download(csv, 'decisions.csv');
-      notice(n ? 'decisions.csv: ' + n + ' decision' + (n > 1 ? 's' : '') + ' of this document. Merge it with <code>vnreport apply OUTDIR decisions.csv</code>.'
-        : 'No decision yet: decisions.csv has only its header.');
+      notice(n ? esc(t('notice.exported', { n: n })) + APPLY_CMD : esc(t('notice.export_empty')));
     });
 
     // another tab of the same document changed the decisions
@@ -757,9 +816,8 @@
     function showStale() {
       var n = Object.keys(stale).length;
       if (!n) return;
-      notice('This browser holds ' + n + ' decision' + (n > 1 ? 's' : '') + ' on this document made on values that ' +
-        'have changed since (another run): not applied, not exported. ' +
-        '<button type="button" class="link" id="discard-stale">Discard them</button>', true);
+      notice(esc(t('notice.stale', { n: n })) + ' <button type="button" class="link" id="discard-stale">' +
+        esc(t('notice.discard')) + '</button>', true);
       $('#discard-stale').addEventListener('click', function () {
         stale = {};
         persist();
@@ -831,7 +889,8 @@
         spans.forEach(function (s) {
           if (s.getAttribute('data-doc') !== doc.doc_id) return;
           var done = c.ok + c.wrong + c.fix;
-          s.textContent = doc.total ? done + ' of ' + doc.total + (done ? ' · ' + progressDetail(c) : '') : 'no values';
+          s.textContent = doc.total ? t('index.rev', { done: done, total: doc.total }) + (done ? ' · ' + progressDetail(c) : '')
+            : t('index.no_values');
           setBar(s.parentNode.querySelector('.bar'), c, doc.total);
         });
       });
@@ -850,16 +909,14 @@
       var csv = decisionsCSV();
       var n = csv.split('\n').length - 2;
       download(csv, 'decisions.csv');
-      notice(n ? 'decisions.csv: ' + n + ' decisions of all documents. Merge it with <code>vnreport apply OUTDIR decisions.csv</code>.'
-        : 'No decision yet: decisions.csv has only its header.');
+      notice(n ? esc(t('notice.exported_all', { n: n })) + APPLY_CMD : esc(t('notice.export_empty')));
     });
 
     var stale = 0;
     docs.forEach(function (doc) {
       stale += Object.keys(splitStored(loadDecisions(doc.key), function (id) { return doc.fps[id]; }).stale).length;
     });
-    if (stale) notice(stale + ' decision' + (stale > 1 ? 's in this browser were' : ' in this browser was') + ' made on values that have ' +
-      'changed since (another run): they are not counted or exported (each page can discard its own).', true);
+    if (stale) notice(esc(t('notice.stale_index', { n: stale })), true);
 
     window.addEventListener('storage', summarize);
     window.addEventListener('pageshow', summarize);
