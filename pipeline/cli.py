@@ -373,16 +373,19 @@ def cmd_extract(args) -> int:
     items = collect(args.inputs, outdir)
     total = len(items)
     show = err.is_terminal and not args.no_progress
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    # "extracting ━━━━━━━━━━ 2/4 0:00:03 002_báo cáo.docx": the label stays put, the last document done at the end
+    # (as written: a file name's brackets are not rich's markup)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("{task.fields[file]}", style="dim", markup=False),
                         console=err, transient=True, disable=not show)
     sink = Outputs(outdir, args.spacy, [i.doc_id for i in items])
     try:
         with progress:
-            task = progress.add_task(_("extracting"), total=total)
+            task = progress.add_task(_("extracting"), total=total, file="")
 
             def tick(item):
-                progress.advance(task)
-                progress.update(task, description=f"{item.source_file[:40]:40s}")
+                name = item.source_file
+                progress.update(task, advance=1, file=name if len(name) <= 40 else name[:39] + "…")
 
             res = run(args.inputs, progress=tick, debug=args.debug, exclude=outdir, sink=sink, items=items,
                       jobs=args.jobs or default_jobs(), timeout=args.timeout, executor=args.executor,

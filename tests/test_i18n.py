@@ -260,7 +260,8 @@ def test_help_and_usage_errors_are_translated():
     r = cli(["extract", "x", "-o", "y", "--jobs", "0", "--lang", "en"])
     assert r.returncode == 2 and "error: argument --jobs/-j: must be at least 1: 0" in r.stderr
     r = cli(["extract", str(ROOT / "missing"), "-o", "y"])
-    assert r.returncode == 2 and r.stderr.strip() == f"vnreport: lỗi: không tìm thấy tệp hoặc thư mục: {ROOT / 'missing'}"
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"vnreport: lỗi: không tìm thấy tệp hoặc thư mục: {ROOT / 'missing'}"
 
 
 # ---------------------------------------------------------------- (d) an unknown language is a usage error
