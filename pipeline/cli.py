@@ -5,9 +5,11 @@ Exit status: 0 every document processed; 1 some document failed (outputs still w
 
 Every line printed for a person, and every option's help, is in the language of the run (``i18n``): ``--lang vi|en``
 before or after the subcommand, else ``VNREPORT_LANG``, else Vietnamese. ``main`` sets it before anything else (the
-help texts are built in it; the worker processes inherit it through ``VNREPORT_LANG``). argparse's own words
-(``usage:``, "the following arguments are required") stay English. Failure reasons are printed as documents.csv
-keeps them (the contract names several); the frame around them is translated.
+help texts are built in it; the worker processes inherit it through ``VNREPORT_LANG``; a caller in the same process
+gets its own language back when ``main`` returns). argparse's headings, ``-h`` and its usual error messages are
+translated too (recognised by their English; another one stays English). Failure reasons are printed as
+documents.csv keeps them (the contract names several); the frame around them is translated. A string is written in
+English inside ``_()`` and translated in ``pipeline/locales/vi/LC_MESSAGES/vnreport.po`` (see ``babel.cfg``).
 """
 from __future__ import annotations
 
