@@ -1,0 +1,337 @@
+"""Each report's answer to each of the template's asks, found among the values mapped to the ask's section.
+
+A value answers an ask when it is of the ask's kind (a ``tỷ lệ`` ask takes a percentage, or a ratio as written),
+when its counted noun is the ask's (``hội nghị`` answers "số hội nghị quán triệt"; ``cuộc`` answers "số cuộc kiểm
+tra" only when ``kiểm tra`` follows it; a spelling variant within rapidfuzz's reach counts) and by the words of
+its sentence: the ask's own words (underthesea's words, function and generic words left out) found around it.
+
+Of the values that answer, the best are kept (those scoring within ``CLOSE`` of the best one), then:
+
+- a value the office gives as a part of another (``trong đó …``), a change (``tăng 4 …``) or a repeat is dropped
+  (the reasons of :mod:`.sums`, read without the qualifier so ``trên 1.000`` still counts);
+- a total (``total`` = yes, or a table's total row) beats its parts;
+- one figure left, or several equal ones: ``reported``;
+- several figures of a count or money from different sentences: they are the parts the report gives (``cấp
+  thành phố 215 … các xã, phường trên 1.000``) and are added: ``parts`` (``trên`` kept when any part has it);
+- a percentage or ratio given differently twice, or a text figure and a table figure that disagree: ``conflict``
+  (the value is the first; every figure is in ``text``);
+- nothing: ``not reported`` — never 0.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+import regex
+from rapidfuzz import fuzz
+
+from ..grammar import table
+from . import sums
+from .asks import Ask, parse, unit_of
+
+ANSWER_COLUMNS = ["template_path", "template_title", "ask", "kind", "unit", "doc_id", "value", "qualifier",
+                  "status", "ids", "text"]
+STATUSES = ("reported", "parts", "conflict", "not reported")
+MIN_SCORE = 0.35  # below this a value is not an answer
+CLOSE = 0.12  # values scoring within this of the best are answers of the same standing
+TIE = 0.02  # … and within this, as likely as the best: two different figures are a conflict
+QUALIFIERS_KEPT = ("trên", "hơn", "gần", "khoảng", "ước", "gần như", "xấp xỉ")
+_M = table("summary")["mapping"]
+WORD_RX = regex.compile(r"[\p{L}\p{M}]")
+_A = table("asks")["answers"]
+_SKIP = set(_M["function_words"]) | set(_M["generic"]) | set(_A["plain_words"])
+
+
+def _phrases(words) -> regex.Pattern:
+    alt = "|".join(r"\s+".join(map(regex.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+    return regex.compile(rf"(?<![\p{{L}}\p{{M}}])(?:{alt})(?![\p{{L}}\p{{M}}])", regex.IGNORECASE)
+
+
+LEVELS_ASKED = _phrases(_A["levels_asked"])
+LEVEL = _phrases(_A["levels"])
+STOCK = _phrases(_A["stock"])
+NEW = _phrases(_A["new"])
+TOTAL_BEFORE = regex.compile(_phrases(_A["total_before"]).pattern + r"[\s:]*(?:là\s+)?(?:\S+\s+){0,1}$",
+                             regex.IGNORECASE)
+SAME = {k.casefold(): {v.casefold() for v in vs} for k, vs in _A["same_thing"].items()}
+CLAUSE_STOP = regex.compile(r"[;.(:]|\s[-–]\s")
+
+
+@dataclass
+class Answer:
+    ask: Ask
+    doc_id: str
+    value: str = ""
+    qualifier: str = ""
+    status: str = "not reported"
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)  # every figure used or disagreeing, as the report gives it
+
+    def row(self) -> dict:
+        a = self.ask
+        return {"template_path": a.template_path, "template_title": a.template_title, "ask": a.ask,
+                "kind": a.kind, "unit": a.unit, "doc_id": self.doc_id, "value": self.value,
+                "qualifier": self.qualifier, "status": self.status, "ids": " ".join(self.ids),
+                "text": " | ".join(self.texts)}
+
+
+def nfc(s: str) -> str:
+    return unicodedata.normalize("NFC", s or "").casefold()
+
+
+@lru_cache(maxsize=4096)
+def terms(text: str) -> tuple[str, ...]:
+    """The words that say what a phrase is about: underthesea's words, lower-case, without function words."""
+    from underthesea import word_tokenize
+
+    out = []
+    for w in word_tokenize(nfc(text)):
+        w = " ".join(w.split())
+        if w and WORD_RX.search(w) and w not in _SKIP and not w.isdigit():
+            out.append(w)
+    return tuple(dict.fromkeys(out))
+
+
+def _has(hay: str, word: str) -> bool:
+    return regex.search(rf"(?<![\p{{L}}\p{{M}}]){regex.escape(word)}(?![\p{{L}}\p{{M}}])", hay) is not None
+
+
+def unit_score(ask_unit: str, value_unit: str, after: str) -> float:
+    """How surely a count of ``value_unit`` (followed by ``after``) counts the ask's thing."""
+    au, vu = nfc(ask_unit), nfc(value_unit)
+    if not au:
+        return 0.5
+    if not vu:
+        return 0.0
+    if au == vu:
+        return 1.0
+    if vu in SAME.get(au, ()):  # "học viên" for "người", "tin, bài" for "thông tin" (patterns/asks.toml)
+        return 0.8
+    a, v = au.split(), vu.split()
+    if a[:len(v)] == v:  # "cuộc" for "cuộc kiểm tra": only when "kiểm tra" follows the value
+        rest = " ".join(a[len(v):])
+        return 1.0 if nfc(after).lstrip().startswith(rest) else 0.6
+    if v[:len(a)] == a or v[-len(a):] == a:  # "hội nghị tuyên truyền", "lượt người" for "người"
+        return 0.8
+    if fuzz.ratio(au, vu) >= 85:  # "xuất quà" for "suất quà"
+        return 0.7
+    return 0.0
+
+
+def clause_before(text: str, start: int, reach: int = 120) -> str:
+    """The words of the clause a figure stands in, up to the figure: "MTTQ các xã, phường ban hành trên"."""
+    before = text[max(0, start - reach):start]
+    cut = [m.end() for m in CLAUSE_STOP.finditer(before)]
+    return " ".join(before[cut[-1] if cut else 0:].split())
+
+
+def level_of(clause: str) -> str:
+    found = LEVEL.findall(clause)
+    return nfc(found[-1]) if found else ""
+
+
+@dataclass
+class Cand:
+    i: int  # index in the values frame
+    score: float
+    number: float | None
+    value: str  # the figure as the answer gives it (a ratio's first number for a count)
+    level: str  # the level named in the figure's clause ("xã", "thành phố"), "" when none
+
+
+@dataclass
+class AskWords:
+    weights: dict[str, float]  # the ask's words: its thing's (2, less further from the head) and its line's (1)
+    head: str  # the first of the thing's words: what the ask is about ("vận động" in "Kết quả vận động Quỹ …")
+    units: list[str]  # every thing a count ask lists ("chuyên trang, chuyên mục, thông tin" → three units)
+
+
+@lru_cache(maxsize=1024)
+def ask_words(ask: Ask) -> AskWords:
+    kind, unit, thing = parse(ask.ask)
+    units = [ask.unit] if ask.unit else []
+    parts = [" ".join(p.split()) for p in regex.split(r",|;|\s+và\s+|\s+hoặc\s+", thing)]
+    # a list of bare nouns ("chuyên trang, chuyên mục, thông tin …") counts each; "văn bản triển khai, hướng dẫn"
+    # is one noun with its modifiers
+    if kind in ("count", "percent") and len(parts) > 1 and nfc(unit_of("count", parts[0])) == nfc(parts[0]):
+        for part in parts:
+            u = unit_of("count", part)
+            if u and u not in units:
+                units.append(u)
+    elif kind == "percent" and parts:
+        units.append(unit_of("count", parts[0]))
+    unit_words = set(nfc(ask.unit).split()) if kind == "count" else set()
+    weights: dict[str, float] = {}
+    thing_terms = [w for w in terms(thing or ask.ask) if w not in unit_words]
+    for k, w in enumerate(thing_terms):
+        weights[w] = max(1.2, 2.0 - 0.1 * k)
+    for w in terms(ask.context):
+        if w not in unit_words:
+            weights.setdefault(w, 1.0)
+    return AskWords(weights, thing_terms[0] if thing_terms else "", units)
+
+
+SATURATE = 6.0  # this much of the ask's words found around a figure is strong evidence, however long the ask
+
+
+def context_score(words: AskWords, context: str, near: str = "") -> tuple[float, float]:
+    """(how well the figure's sentence — its own clause counting double — says the ask's words: half the share of
+    them found, half the evidence found up to ``SATURATE``; the share of the thing's own words found there)."""
+    weights = words.weights
+    if not weights:
+        return 0.5, 0.5
+    hay, close = nfc(context), nfc(near)
+    got = total = thing_got = thing_total = 0.0
+    for w, wt in weights.items():
+        total += 2 * wt
+        hit = 2 * wt if close and _has(close, w) else wt if _has(hay, w) else 0
+        got += hit
+        if wt > 1:
+            thing_total += 1
+            thing_got += 1 if hit else 0
+    score = 0.5 * got / total + 0.5 * min(1.0, got / SATURATE)
+    return score, (thing_got / thing_total if thing_total else 0.5)
+
+
+def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Series | None = None) -> list[Cand]:
+    """The values of one document under the ask's section that answer it, best first."""
+    words = ask_words(ask)
+    stock, new = bool(STOCK.search(ask.ask)), bool(NEW.search(ask.ask))
+    out = []
+    for i, r in vals.iterrows():
+        kind = r["kind"]
+        text = texts.get(r["doc_id"], "")
+        start, end = _int(r["char_start"]), _int(r["char_end"])
+        near = clause_before(text, start) if start is not None else ""
+        cs, thing = context_score(words, r["context"] or r["text"], near)
+        value, number = r["value"], sums.number(r["value"])
+        if ask.kind == "count":
+            if kind == "ratio" and "/" in str(r["value"]):  # "Số đơn đã giải quyết 86/100 đơn": 86 answers
+                value = str(r["value"]).split("/")[0]
+                number = sums.number(value)
+                weight = 0.9
+            elif kind == "count" and not r["per"]:
+                weight = 1.0
+            else:
+                continue
+            after = text[end:end + 40] if end is not None else ""
+            us = max([unit_score(u, r["unit"], after) for u in words.units] or [unit_score("", r["unit"], after)])
+            if us == 0:
+                continue
+            score = weight * us * (0.45 + 0.55 * cs)
+        elif ask.kind == "money":
+            if kind != "money" or r["per"] or thing < 0.34:
+                continue
+            score = 0.3 + 0.7 * cs
+        else:
+            if kind not in ("percent", "ratio") or thing < 0.34:
+                continue
+            if kind == "ratio" and words.units[1:] and not any(unit_score(u, r["unit"], "") for u in words.units[1:] if u):
+                continue  # "84/98 đơn" is no rate of "ý kiến, kiến nghị"
+            score = (0.3 + 0.7 * cs) * (1.0 if kind == "percent" else 0.85)
+            number = None
+        reason = why.get(i, "") if why is not None else ""
+        if reason.startswith("a running") and stock:
+            score += 0.15  # "nâng tổng số lên 09" answers "số … hiện có"
+        elif reason.startswith("a running") and new:
+            score -= 0.15
+        if words.head and _has(nfc(near), words.head):
+            score += 0.1  # the ask's head word in the figure's own clause ("đã vận động được … 862.796.456 đồng")
+        if TOTAL_BEFORE.search(near):
+            score += 0.1  # "đã vận động được tổng số tiền 862.796.456 đồng": the office's own total
+        if score >= MIN_SCORE:
+            out.append(Cand(i, score, number, str(value), level_of(near)))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _int(v) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(round(x, 6))
+
+
+def answer(ask: Ask, doc_id: str, vals: pd.DataFrame, why: pd.Series, texts: dict[str, str]) -> Answer:
+    """The document's answer to the ask from ``vals`` (its values under the ask's section, review applied)."""
+    out = Answer(ask, doc_id)
+    cands = candidates(ask, vals, texts, why)
+    if not cands:
+        return out
+    best = cands[0]
+    levels_asked = bool(LEVELS_ASKED.search(ask.ask))
+    keep = [c for c in cands if c.score >= best.score - CLOSE
+            or (levels_asked and c.level and best.level and c.level != best.level and c.score >= best.score - 0.3)]
+    # a part, a change or a repeat is not an answer of its own (its whole is, when it is there)
+    own = [c for c in keep if not why.get(c.i, "") or (c.i == best.i and why.get(c.i, "").startswith("a running"))]
+    keep = own or [best]
+    totals = [c for c in keep if vals.at[c.i, "total"] == "yes"]
+    if totals:
+        keep = totals
+    rows = {c.i: vals.loc[c.i] for c in keep}
+    quals = [rows[c.i]["qualifier"] for c in keep]
+
+    def fill(chosen: list[Cand], status: str, value: str, qualifier: str) -> Answer:
+        out.value, out.qualifier, out.status = value, qualifier, status
+        out.ids = [rows[c.i]["id"] for c in chosen]
+        out.texts = list(dict.fromkeys(" ".join(str(rows[c.i]["context"] or rows[c.i]["text"]).split())
+                                       for c in chosen))
+        out.figures = [" ".join(str(rows[c.i]["text"]).split()) for c in chosen]
+        return out
+
+    if len({c.value for c in keep}) == 1:
+        return fill(keep, "reported", best.value, next((q for q in quals if q), ""))
+    origins = {rows[c.i]["origin"] for c in keep}
+    if "table" in origins and len(origins) > 1:  # the text and a table give different figures
+        return fill(keep, "conflict", best.value, quals[0])
+    levels = [c.level for c in keep]
+    units = {nfc(rows[c.i]["unit"]) for c in keep}
+    if (ask.kind in ("count", "money") and all(c.number is not None for c in keep) and all(levels)
+            and len(set(levels)) == len(levels) and (len(units) == 1 or ask.kind == "money")):
+        # "MTTQ thành phố ban hành 215 văn bản …; MTTQ các xã, phường ban hành trên 1.000 văn bản": level by level
+        q = next((q for q in quals if q in QUALIFIERS_KEPT), "")
+        return fill(keep, "parts", _fmt(sum(c.number for c in keep)), q)
+    close = [c for c in keep if c.score >= best.score - TIE]
+    if len({c.value for c in close}) > 1:  # as likely as each other and different: the analyst decides
+        return fill(close, "conflict", best.value, quals[0])
+    return fill([best], "reported", best.value, rows[best.i]["qualifier"])
+
+
+def structural_reasons(ind: pd.DataFrame, texts: dict[str, str]) -> pd.Series:
+    """Why a value is only a part, a change or a repeat of another — the sums' reasons, read as if no value had a
+    qualifier (an estimate is still an answer) — "" for the others."""
+    plain = ind.copy()
+    plain["qualifier"] = ""
+    why = sums.reasons(plain, texts)
+    keep = why.str.startswith(("a part", "a change", "a running", "repeats"))
+    return why.where(keep, "")
+
+
+def answer_all(asks: list[Ask], values: pd.DataFrame, columns: dict[str, str], texts: dict[str, str]) -> list[Answer]:
+    """One answer per (ask, document column), asks in template order, documents in column order."""
+    v = values.copy()
+    if "review" in v.columns:
+        v = v[v["review"] != "wrong"]
+    why = structural_reasons(v, texts)
+    by_doc = {d: g for d, g in v.groupby("doc_id", sort=False)}
+    out = []
+    for a in asks:
+        prefix = a.template_path + " > "
+        for d in columns:
+            g = by_doc.get(d)
+            if g is None:
+                out.append(Answer(a, d))
+                continue
+            under = g[(g["template_path"] == a.template_path) | g["template_path"].str.startswith(prefix)]
+            out.append(answer(a, d, under, why, texts))
+    return out
+
+
+__all__ = ["ANSWER_COLUMNS", "Answer", "STATUSES", "answer", "answer_all", "candidates", "terms", "unit_score"]
