@@ -728,9 +728,8 @@
         '<button type="button" data-act="wrong" class="' + (e.d === 'wrong' ? 'on' : '') + '">' + esc(t('action.wrong')) + '<kbd>x</kbd></button>' +
         '<button type="button" data-act="edit" class="' + (e.d === 'fix' ? 'on' : '') + '">' + esc(t('action.edit')) + '<kbd>e</kbd></button>' +
         (e.d ? '<button type="button" data-act="clear">' + esc(t('action.clear')) + '</button>' : '') +
-        (a ? '<span class="applied">' + esc(t('detail.applied', {
-          decision: a.d === 'fix' ? t('decision.fix', { value: a.v }) : t(a.d === 'ok' ? 'decision.ok' : 'decision.wrong')
-        })) + '</span>' : '') +
+        (a ? '<span class="applied">' + esc(t('detail.applied', { decision: t('decision.' + a.d, { value: a.v }) })) +
+          '</span>' : '') +
         '</div><div class="editor-hint" hidden></div>' +
         '<textarea id="note" placeholder="' + esc(t('detail.note_placeholder')) + '">' + esc(e.n) + '</textarea>';
       detail.innerHTML = h;
