@@ -187,10 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     s_.add_argument("--template", required=True, metavar="TEMPLATE", help=_("the province's outline report"))
     s_.add_argument("-o", "--dest", metavar="DIR",
                     help=_("where mapping.csv and summary.xlsx go (default OUTDIR)"))
+    s_.add_argument("--asks", metavar="FILE",
+                    help=_("the analyst's list of asks instead of those read from the template (a CSV with the "
+                           "columns of vnreport template T --asks-csv)"))
     add_lang(s_)
     t = sub.add_parser("template", help=_("print the template's outline as the summary uses it"))
     t.add_argument("template", metavar="TEMPLATE",
                    help=_("the province's outline report (txt, md, docx, pdf)"))
+    t.add_argument("--asks-csv", action="store_true",
+                   help=_("print only the template's asks, as a CSV the analyst can edit and give to --asks"))
     add_lang(t)
     v = sub.add_parser("eval", help=_("score an indicator table against gold annotations"))
     v.add_argument("gold", metavar="GOLD_DIR", help=_("folder of <doc_id>.jsonl gold files"))
@@ -442,7 +447,8 @@ def cmd_summary(args) -> int:
     from .summary import SummaryError, summarise
 
     try:
-        written = summarise(Path(args.outdir), Path(args.template), Path(args.dest) if args.dest else None)
+        written = summarise(Path(args.outdir), Path(args.template), Path(args.dest) if args.dest else None,
+                            Path(args.asks) if args.asks else None)
     except SummaryError as e:
         return fail(str(e))
     for line in written.lines():
@@ -451,10 +457,15 @@ def cmd_summary(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .summary import SummaryError, outline_text
+    from .summary import SummaryError, asks_text, outline_text
 
     try:
-        print(outline_text(Path(args.template)))
+        if args.asks_csv:
+            sys.stdout.write(asks_text(Path(args.template), csv=True))
+        else:
+            print(outline_text(Path(args.template)))
+            print()
+            print(asks_text(Path(args.template)))
     except SummaryError as e:
         return fail(str(e))
     return 0

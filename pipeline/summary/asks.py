@@ -235,4 +235,20 @@ def load_asks(path: Path, template: Template) -> list[Ask]:
     return out
 
 
-__all__ = ["ASK_COLUMNS", "Ask", "asks_csv", "load_asks", "parse", "read_asks", "unit_of"]
+def asks_text(template: Path, csv: bool = False) -> str:
+    """``vnreport template T``'s list of asks (``csv``: the CSV that ``--asks`` takes)."""
+    from ..outputs.files import kind_name, pgettext
+    from .template import load_template
+
+    t = load_template(Path(template))
+    asks = read_asks(t)
+    if csv:
+        return asks_csv(asks)
+    lines = [pgettext("cli", "{name}: {n} asks").format(name=t.source.name, n=len(asks))]
+    width = max([len(a.template_path) for a in asks] or [0])
+    for a in asks:
+        lines.append(f"{a.template_path:<{width}}  {kind_name(a.kind):<9} {a.unit or '—':<18} {a.ask}")
+    return "\n".join(lines)
+
+
+__all__ = ["ASK_COLUMNS", "Ask", "asks_csv", "asks_text", "load_asks", "parse", "read_asks", "unit_of"]

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..outputs.files import read_table, write_csv
+from ..outputs.files import pgettext, read_table, review_pages, write_csv
 from . import sums
+from .answers import ANSWER_COLUMNS, Answer, answer_all
+from .asks import Ask, load_asks, read_asks
 from .mapping import MAPPING_COLUMNS, Match, Scorer, Texts, Vectoriser, map_document
 from .template import Node, SummaryError, Template, link_parents, load_template
 
 TABLES = ("indicators.csv", "sections.csv", "documents.csv")
 METHODS = ("numbering", "title", "inherited", "unmapped")
+STATUSES = ("reported", "parts", "conflict", "not reported")
 
 
 def read_outdir(outdir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -129,27 +132,43 @@ class Summary:
     ids: dict[tuple[int, str], list[str]]  # (Summary row, document column) → the row ids summed there
     columns: dict[str, str]  # doc_id → its Summary column header
     left_out: list[str] = field(default_factory=list)  # documents not ok
+    asks: list[Ask] = field(default_factory=list)  # the template's asks (or the analyst's, --asks FILE)
+    answers: list[Answer] = field(default_factory=list)  # one per (ask, document column)
+    periods: dict[str, str] = field(default_factory=dict)  # doc_id → the period its report covers
 
     def lines(self) -> list[str]:
         by = Counter(self.mapping["method"])
         docs = self.mapping["doc_id"].nunique()
         summed = int((self.values["summed"] == "yes").sum())
-        out = [f"mapping: {self.dest / 'mapping.csv'} ({len(self.mapping)} sections of {docs} documents: "
-               + ", ".join(f"{m} {by.get(m, 0)}" for m in METHODS) + ")",
-               f"summary: {self.dest / 'summary.xlsx'} ({len(self.table)} rows × {len(self.columns)} documents; "
-               f"{summed} of {len(self.values)} values summed, the others listed with their reason on sheet Values)"]
+        _ = lambda m: pgettext("cli", m)  # noqa: E731
+        out = [_("mapping: {path} ({n} sections of {docs} documents: {methods})").format(
+                   path=self.dest / "mapping.csv", n=len(self.mapping), docs=docs,
+                   methods=", ".join(f"{m} {by.get(m, 0)}" for m in METHODS))]
+        status = Counter(a.status for a in self.answers)
+        out.append(_("asks: {path} ({n} asks × {docs} documents: {counts})").format(
+            path=self.dest / "asks.csv", n=len(self.asks), docs=len(self.columns),
+            counts=", ".join(f"{s} {status.get(s, 0)}" for s in STATUSES)))
+        out.append(_("summary: {path} (first sheet: the asks with the province total; {rows} rows × {docs} "
+                     "documents; {summed} of {n} values summed, the others listed with their reason)").format(
+            path=self.dest / "summary.xlsx", rows=len(self.table), docs=len(self.columns), summed=summed,
+            n=len(self.values)))
+        spans = {d: p for d, p in self.periods.items() if d in self.columns}
+        if len(set(spans.values())) > 1:
+            out.append(_("warning: the reports cover different periods ({periods}): no province total adds "
+                         "them").format(periods="; ".join(f"{self.columns[d]} {p or '?'}" for d, p in spans.items())))
         un = self.mapping[self.mapping["method"] == "unmapped"]
         if len(un):
-            out.append(f"unmapped: {len(un)} sections (sheet Unmapped): " + "; ".join(
-                f"{d} {p}" for d, p in zip(un["doc_id"][:8], un["section_path"][:8])) + (" …" if len(un) > 8 else ""))
+            out.append(_("unmapped: {n} sections: {list}").format(n=len(un), list="; ".join(
+                f"{d} {p}" for d, p in zip(un["doc_id"][:8], un["section_path"][:8])) + (" …" if len(un) > 8 else "")))
         else:
-            out.append("unmapped: none")
+            out.append(_("unmapped: none"))
         if self.left_out:
-            out.append(f"no column for {len(self.left_out)} document(s) not ok: {', '.join(self.left_out)}")
+            out.append(_("no column for {n} document(s) not ok: {list}").format(n=len(self.left_out),
+                                                                             list=", ".join(self.left_out)))
         return out
 
 
-def summarise(outdir: Path, template: Path, dest: Path | None = None) -> Summary:
+def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file: Path | None = None) -> Summary:
     from .workbook import write_workbook
 
     outdir = Path(outdir)
@@ -198,9 +217,14 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None) -> Summary
             ids[(r, head)] = g["id"].tolist()
         rows.append(row)
     table = pd.DataFrame(rows, columns=["template_path", "template_title", "kind", "unit", *columns.values()])
-    result = Summary(dest, mapping, values, table, ids, columns, left_out)
+    asks = load_asks(Path(asks_file), tpl) if asks_file else read_asks(tpl)
+    periods = dict(zip(documents["doc_id"], documents["period"])) if "period" in documents.columns else {}
+    answers = answer_all(asks, values, columns, texts)
+    result = Summary(dest, mapping, values, table, ids, columns, left_out, asks, answers, periods)
     write_csv(dest / "mapping.csv", mapping[MAPPING_COLUMNS])
-    write_workbook(dest / "summary.xlsx", result, tpl, sections)
+    write_csv(dest / "asks.csv", pd.DataFrame([a.row() for a in answers], columns=ANSWER_COLUMNS))
+    pages = review_pages(ok.to_dict("records"))
+    write_workbook(dest / "summary.xlsx", result, tpl, sections, (answers, periods, pages, outdir))
     return result
 
 

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from ..outputs.files import atomic_write
+from ..outputs.files import atomic_write, headings, pgettext
 from . import sums
 from .mapping import MAPPING_COLUMNS
 
@@ -94,13 +94,41 @@ def cell_value(kind: str, v: str):
     return v
 
 
+def sheet_name(name: str) -> str:
+    """A summary.xlsx sheet's name in the run's language (English: the contract's Summary, Values …)."""
+    return {"Asks": pgettext("sheet", "Asks"), "Summary": pgettext("sheet", "Summary"),
+            "Values": pgettext("sheet", "Values"), "Mapping": pgettext("sheet", "Mapping"),
+            "Unmapped": pgettext("sheet", "Unmapped")}[name]
+
+
+def headings_for() -> dict[str, str]:
+    """CSV column → its heading in the run's language, for every column the summary's sheets show."""
+    out = dict(headings("indicators"))
+    out.update({
+        "template_path": pgettext("summary column", "template_path"),
+        "template_title": pgettext("summary column", "template_title"),
+        "method": pgettext("summary column", "method"), "summed": pgettext("summary column", "summed"),
+        "reason": pgettext("summary column", "reason"), "score": pgettext("summary column", "score"),
+        "why": pgettext("summary column", "why"),
+        "closest_template_path": pgettext("summary column", "closest_template_path"),
+        "closest_score": pgettext("summary column", "closest_score"),
+        "ask": pgettext("summary column", "ask")})
+    return out
+
+
+def translated(names: list[str]) -> list[str]:
+    heads = headings_for()
+    return [heads.get(n, n) for n in names]
+
+
 def summary_sheet(wb: Workbook, result) -> None:
-    ws = wb.create_sheet("Summary")
+    ws = wb.create_sheet(sheet_name("Summary"))
     t = result.table
     docs = list(result.columns.values())
     widths = {"template_path": 25, "template_title": 46, "kind": 8, "unit": 20}
     widths.update({d: 16 if len(d) > 12 else 12 for d in docs})
-    header(ws, list(t.columns), widths)
+    names = translated(list(t.columns[:4])) + list(t.columns[4:])
+    header(ws, names, dict(zip(names, [widths.get(c, 14) for c in t.columns])))
     ws.row_dimensions[1].height = LINE * max(lines_needed(c, widths.get(c, 14)) for c in t.columns) + 4
     band, last = False, None
     for r, rec in enumerate(t.itertuples(index=False), 2):
@@ -128,7 +156,8 @@ def summary_sheet(wb: Workbook, result) -> None:
                 continue
             c.number_format = number_format(c.value)
             c.alignment = Alignment(vertical="top", horizontal="right")
-            note = Comment(f"sum of {len(ids)} value{'s' if len(ids) > 1 else ''}:\n" + "\n".join(ids), "vnreport")
+            note = Comment(pgettext("summary", "sum of {n} value(s):").format(n=len(ids)) + "\n" + "\n".join(ids),
+                           "vnreport")
             note.width, note.height = 220, min(400, 40 + 15 * len(ids))
             c.comment = note
     ws.freeze_panes = "E2"
@@ -137,12 +166,13 @@ def summary_sheet(wb: Workbook, result) -> None:
 
 
 def values_sheet(wb: Workbook, values: pd.DataFrame) -> None:
-    ws = wb.create_sheet("Values")
+    ws = wb.create_sheet(sheet_name("Values"))
     cols = [c for c in VALUE_FIRST if c in values.columns] + [c for c in values.columns if c not in VALUE_FIRST]
     widths = {"id": 24, "doc_id": 22, "template_path": 24, "template_title": 30, "kind": 9, "value": 14,
               "unit": 16, "reason": 26, "section_path": 22, "section_title": 28, "text": 28, "context": 50,
               "source_file": 22, "col": 24, "row": 18}
-    header(ws, cols, widths, wrap=False)
+    names = unique(translated(cols))
+    header(ws, names, {n: widths.get(c, 14) for n, c in zip(names, cols)}, wrap=False)
     ints = {"char_start", "char_end", "page", "table"}
     for rec in values[cols].itertuples(index=False):
         row = []
@@ -165,15 +195,26 @@ def values_sheet(wb: Workbook, values: pd.DataFrame) -> None:
         elif isinstance(cell.value, dt.date):
             cell.number_format = "yyyy-mm-dd"
     ref = f"A1:{get_column_letter(len(cols))}{max(2, len(values) + 1)}"
-    table = Table(displayName="Values", ref=ref)
+    table = Table(displayName="Values", ref=ref)  # the table's name is for formulas: the same in every language
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
     page_setup(ws, fit=False)
 
 
+def unique(names: list[str]) -> list[str]:
+    """Headings an Excel table can take: two columns translated alike get the second numbered."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
 def plain_sheet(wb: Workbook, name: str, df: pd.DataFrame, widths: dict[str, float], formats: dict[str, str]) -> None:
-    ws = wb.create_sheet(name)
-    header(ws, list(df.columns), widths, wrap=False)
+    ws = wb.create_sheet(sheet_name(name))
+    names = unique(translated(list(df.columns)))
+    header(ws, names, {n: widths.get(c, 14) for n, c in zip(names, df.columns)}, wrap=False)
     for rec in df.itertuples(index=False):
         ws.append([None if (v == "" or (isinstance(v, float) and pd.isna(v))) else v for v in rec])
     for j, c in enumerate(df.columns, 1):
@@ -194,7 +235,8 @@ def unmapped_frame(result, template, sections: pd.DataFrame) -> pd.DataFrame:
     for _, r in m[m["method"] == "unmapped"].iterrows():
         k = r["_closest"]
         close = template.nodes[int(k)].path if k is not None and k == k else ""
-        why = f"no template section close enough (best {r['score']:.2f} < the threshold)"
+        why = pgettext("summary", "no template section close enough (best {score} < the threshold)").format(
+            score=f"{r['score']:.2f}")
         vals = v[(v["doc_id"] == r["doc_id"]) & (v["section_path"] == r["section_path"])]
         base = [r["doc_id"], r["section_path"], r["section_title"], why, close, r["score"]]
         if vals.empty:
@@ -203,16 +245,20 @@ def unmapped_frame(result, template, sections: pd.DataFrame) -> pd.DataFrame:
             rows.append(base + [x["id"], x["kind"], cell_value(x["kind"], x["value"]), x["unit"], x["text"]])
     outside = v[v["section_path"] == ""]
     for _, x in outside.iterrows():
-        rows.append([x["doc_id"], "", x.get("section_title", ""), "outside the numbered outline (preamble, closing, "
-                     "appendix)", "", None, x["id"], x["kind"], cell_value(x["kind"], x["value"]), x["unit"], x["text"]])
+        rows.append([x["doc_id"], "", x.get("section_title", ""),
+                     pgettext("summary", "outside the numbered outline (preamble, closing, appendix)"), "", None, x["id"], x["kind"], cell_value(x["kind"], x["value"]), x["unit"], x["text"]])
     return pd.DataFrame(rows, columns=cols)
 
 
-def write_workbook(path, result, template, sections: pd.DataFrame) -> None:
+def write_workbook(path, result, template, sections: pd.DataFrame, asks=None) -> None:
+    """``asks``: (answers, periods, review pages, OUTDIR) for the first sheet, the template's asks."""
+    from .asks_sheet import asks_sheet
 
     def w(tmp):
         wb = Workbook()
         wb.remove(wb.active)
+        if asks is not None:
+            asks_sheet(wb, result, *asks)
         summary_sheet(wb, result)
         values_sheet(wb, result.values)
         plain_sheet(wb, "Mapping", result.mapping[MAPPING_COLUMNS],
