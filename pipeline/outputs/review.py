@@ -302,10 +302,19 @@ class _Pieces:
                     heads.append((s - a, e - a, what))
                 else:
                     spans.append((s - a, e - a, what[0], what[1]))
-        self.active = [it for it in self.active if it[1] > b]
-        if not spans and not heads:
+        if self.active:
+            self.active = [it for it in self.active if it[1] > b]
+        if heads or len(spans) > 1:
+            return highlight(self.text[a:b], spans, heads)
+        if not spans:
             return _escape_text(self.text[a:b])
-        return highlight(self.text[a:b], spans, heads)
+        # one value in the piece (a table cell's number): its mark without highlight's general walk
+        s, e, vid, kind = spans[0]
+        s, e = max(s, 0), min(e, b - a)
+        piece = self.text[a:b]
+        return (_escape_text(piece[:s]) + f'<mark data-id="{html.escape(str(vid), quote=True)}" '
+                f'data-kind="{html.escape(str(kind), quote=True)}">' + _escape_text(piece[s:e]) + "</mark>" +
+                _escape_text(piece[e:]))
 
 
 # ---------------------------------------------------------------- tables drawn as grids
