@@ -32,6 +32,22 @@ def read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def english():
+    """These tests check the contract's English sheet names and headings (--lang en); tests/test_asks.py checks the
+    Vietnamese default."""
+    from pipeline import i18n
+
+    before = os.environ.get("VNREPORT_LANG")
+    i18n.use("en")
+    yield
+    if before is None:
+        os.environ.pop("VNREPORT_LANG", None)
+    else:
+        os.environ["VNREPORT_LANG"] = before
+    i18n._lang = None
+
+
 @pytest.fixture(scope="module")
 def outdir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("summary-out")
@@ -262,7 +278,7 @@ def test_table_parts_beside_a_total_row_are_left_out():
 
 # -------------------------------------------------------------------------------------------------- workbook
 def test_workbook_sheets(result, book, mapping, outdir):
-    assert book.sheetnames == ["Summary", "Values", "Mapping", "Unmapped"]
+    assert book.sheetnames == ["Asks", "Summary", "Values", "Mapping", "Unmapped"]
     values = book["Values"]
     assert "Values" in values.tables
     head = [c.value for c in values[1]]
@@ -295,7 +311,9 @@ def test_template_command_prints_the_outline(capsys):
     assert out[0].startswith("004_f162b015986022fe.txt: 30 sections")
     assert out[1].startswith("Phần thứ nhất ") and "KẾT QUẢ CÔNG TÁC MẶT TRẬN NĂM 2023" in out[1]
     assert any(line.startswith("Phần thứ nhất > II > 3 > 3.4") for line in out)
-    assert out[-1].startswith("Phần thứ hai > 6")
+    blank = out.index("")  # the outline, then the asks
+    assert out[blank - 1].startswith("Phần thứ hai > 6")
+    assert out[blank + 1].startswith("004_f162b015986022fe.txt: 28 asks")
 
 
 def test_summary_command(outdir, tmp_path, capsys):
@@ -336,8 +354,9 @@ def test_summary_sheet_renders_readably(result, tmp_path):
             pytest.fail("soffice/pdftoppm not found and VNREPORT_REQUIRE_OFFICE=1")
         pytest.skip("LibreOffice not installed")
     wb = load_workbook(result.dest / "summary.xlsx")
-    for name in wb.sheetnames[1:]:
-        del wb[name]
+    for name in wb.sheetnames:
+        if name != "Summary":
+            del wb[name]
     xlsx = tmp_path / "summary-sheet.xlsx"
     wb.save(xlsx)
     env = {**os.environ, "HOME": str(tmp_path)}  # a private LibreOffice profile

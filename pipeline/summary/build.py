@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..outputs.files import pgettext, read_table, review_pages, write_csv
+from ..i18n import _
+from ..outputs.files import read_table, review_pages, write_csv
 from . import sums
 from .answers import ANSWER_COLUMNS, Answer, answer_all
 from .asks import Ask, load_asks, read_asks
@@ -140,7 +141,6 @@ class Summary:
         by = Counter(self.mapping["method"])
         docs = self.mapping["doc_id"].nunique()
         summed = int((self.values["summed"] == "yes").sum())
-        _ = lambda m: pgettext("cli", m)  # noqa: E731
         out = [_("mapping: {path} ({n} sections of {docs} documents: {methods})").format(
                    path=self.dest / "mapping.csv", n=len(self.mapping), docs=docs,
                    methods=", ".join(f"{m} {by.get(m, 0)}" for m in METHODS))]
