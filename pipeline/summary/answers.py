@@ -36,6 +36,7 @@ ANSWER_COLUMNS = ["template_path", "template_title", "ask", "kind", "unit", "doc
 STATUSES = ("reported", "parts", "conflict", "not reported")
 MIN_SCORE = 0.35  # below this a value is not an answer
 CLOSE = 0.12  # values scoring within this of the best are answers of the same standing
+LEVEL_REACH = 0.3  # … and a figure of another level within this is one of the answer's levels
 TIE = 0.02  # … and within this, as likely as the best: two different figures are a conflict
 QUALIFIERS_KEPT = ("trên", "hơn", "gần", "khoảng", "ước", "gần như", "xấp xỉ")
 _M = table("summary")["mapping"]
@@ -55,8 +56,16 @@ STOCK = _phrases(_A["stock"])
 NEW = _phrases(_A["new"])
 TOTAL_BEFORE = regex.compile(_phrases(_A["total_before"]).pattern + r"[\s:]*(?:là\s+)?(?:\S+\s+){0,1}$",
                              regex.IGNORECASE)
+MONEY_VERBS = _phrases(_A["money_verbs"])
+TURN_WORDS = {w.casefold() for w in _A["turn_words"]}
+MONEY_HEAD = _phrases(table("asks")["words"]["money_heads"])
 SAME = {k.casefold(): {v.casefold() for v in vs} for k, vs in _A["same_thing"].items()}
-CLAUSE_STOP = regex.compile(r"[;.(:]|\s[-–]\s")
+# where a figure's clause ends: punctuation, a dash between words, or a line that starts with a capital (a heading
+# or a new paragraph; a hard-wrapped line goes on in lower case)
+CLAUSE_STOP = regex.compile(r"[;.(:]|\s[-–]\s|\n\s*(?=[\p{Lu}\d])")
+PART_OPENER = regex.compile(r"(?i)(?<![\p{L}\p{M}])(?:" + "|".join(
+    r"\s+".join(map(regex.escape, w.split())) for w in sorted(table("summary")["sums"]["part_openers"], key=len,
+                                                             reverse=True)) + r")(?![\p{L}\p{M}])")
 
 
 @dataclass
@@ -108,6 +117,9 @@ def unit_score(ask_unit: str, value_unit: str, after: str) -> float:
         return 0.0
     if au == vu:
         return 1.0
+    turn = vu.split(maxsplit=1)
+    if len(turn) == 2 and turn[0] in TURN_WORDS and turn[1] != au:  # "lượt cán bộ" counts as "cán bộ" does
+        return 0.9 * unit_score(ask_unit, turn[1], after)
     if vu in SAME.get(au, ()):  # "học viên" for "người", "tin, bài" for "thông tin" (patterns/asks.toml)
         return 0.8
     a, v = au.split(), vu.split()
@@ -128,6 +140,13 @@ def clause_before(text: str, start: int, reach: int = 120) -> str:
     return " ".join(before[cut[-1] if cut else 0:].split())
 
 
+def clause_after(text: str, end: int, reach: int = 80) -> str:
+    """The figure's own noun phrase and what follows it in its clause: "văn bản hướng dẫn, triển khai"."""
+    after = text[end:end + reach]
+    stop = CLAUSE_STOP.search(after)
+    return " ".join(after[:stop.start() if stop else len(after)].split())
+
+
 def level_of(clause: str) -> str:
     found = LEVEL.findall(clause)
     return nfc(found[-1]) if found else ""
@@ -140,12 +159,14 @@ class Cand:
     number: float | None
     value: str  # the figure as the answer gives it (a ratio's first number for a count)
     level: str  # the level named in the figure's clause ("xã", "thành phố"), "" when none
+    unit: float = 1.0  # how surely its unit is the ask's (unit_score)
 
 
 @dataclass
 class AskWords:
     weights: dict[str, float]  # the ask's words: its thing's (2, less further from the head) and its line's (1)
     head: str  # the first of the thing's words: what the ask is about ("vận động" in "Kết quả vận động Quỹ …")
+    thing: bool  # the ask names more than its unit ("số hội nghị quán triệt" does, "số người" does not)
     units: list[str]  # every thing a count ask lists ("chuyên trang, chuyên mục, thông tin" → three units)
 
 
@@ -171,10 +192,16 @@ def ask_words(ask: Ask) -> AskWords:
     for w in terms(ask.context):
         if w not in unit_words:
             weights.setdefault(w, 1.0)
-    return AskWords(weights, thing_terms[0] if thing_terms else "", units)
+    return AskWords(weights, thing_terms[0] if thing_terms else "", bool(thing_terms), units)
 
 
 SATURATE = 6.0  # this much of the ask's words found around a figure is strong evidence, however long the ask
+
+
+def context_hits(words: AskWords, context: str) -> int:
+    """How many of the ask's words the figure's sentence says."""
+    hay = nfc(context)
+    return sum(1 for w in words.weights if _has(hay, w))
 
 
 def context_score(words: AskWords, context: str, near: str = "") -> tuple[float, float]:
@@ -199,13 +226,15 @@ def context_score(words: AskWords, context: str, near: str = "") -> tuple[float,
 def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Series | None = None) -> list[Cand]:
     """The values of one document under the ask's section that answer it, best first."""
     words = ask_words(ask)
+    raised = bool(MONEY_HEAD.search(ask.ask))
     stock, new = bool(STOCK.search(ask.ask)), bool(NEW.search(ask.ask))
     out = []
     for i, r in vals.iterrows():
         kind = r["kind"]
         text = texts.get(r["doc_id"], "")
         start, end = _int(r["char_start"]), _int(r["char_end"])
-        near = clause_before(text, start) if start is not None else ""
+        before = clause_before(text, start) if start is not None else ""
+        near = before + " " + (clause_after(text, end) if end is not None else "")
         cs, thing = context_score(words, r["context"] or r["text"], near)
         value, number = r["value"], sums.number(r["value"])
         if ask.kind == "count":
@@ -219,18 +248,22 @@ def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Seri
                 continue
             after = text[end:end + 40] if end is not None else ""
             us = max([unit_score(u, r["unit"], after) for u in words.units] or [unit_score("", r["unit"], after)])
-            if us == 0:
-                continue
+            if us == 0 or (not words.units and thing < 0.5):
+                continue  # an ask naming no unit ("số lượng, đối tượng") needs most of its own words there
+            if not words.thing and context_hits(words, (r["context"] or r["text"]) + " " + near) < 2:
+                continue  # "số người": only its line's words say which people, and two of them must be there
             score = weight * us * (0.45 + 0.55 * cs)
         elif ask.kind == "money":
             if kind != "money" or r["per"] or thing < 0.34:
                 continue
+            us = 1.0
             score = 0.3 + 0.7 * cs
         else:
             if kind not in ("percent", "ratio") or thing < 0.34:
                 continue
             if kind == "ratio" and words.units[1:] and not any(unit_score(u, r["unit"], "") for u in words.units[1:] if u):
                 continue  # "84/98 đơn" is no rate of "ý kiến, kiến nghị"
+            us = 1.0
             score = (0.3 + 0.7 * cs) * (1.0 if kind == "percent" else 0.85)
             number = None
         reason = why.get(i, "") if why is not None else ""
@@ -240,10 +273,12 @@ def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Seri
             score -= 0.15
         if words.head and _has(nfc(near), words.head):
             score += 0.1  # the ask's head word in the figure's own clause ("đã vận động được … 862.796.456 đồng")
-        if TOTAL_BEFORE.search(near):
+        elif ask.kind == "money" and raised and MONEY_VERBS.search(near):
+            score += 0.1  # money raised: "Quỹ … các cấp tiếp nhận 415.000.000 đồng"
+        if TOTAL_BEFORE.search(before):
             score += 0.1  # "đã vận động được tổng số tiền 862.796.456 đồng": the office's own total
         if score >= MIN_SCORE:
-            out.append(Cand(i, score, number, str(value), level_of(near)))
+            out.append(Cand(i, score, number, str(value), level_of(before), us))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -267,11 +302,15 @@ def answer(ask: Ask, doc_id: str, vals: pd.DataFrame, why: pd.Series, texts: dic
         return out
     best = cands[0]
     levels_asked = bool(LEVELS_ASKED.search(ask.ask))
+    # a figure of another level ("Ủy ban MTTQ cấp xã chủ trì 28 cuộc giám sát" after the district's 2) is a part of the
+    # answer when it counts the same thing, whether or not the ask says "ở 3 cấp"
     keep = [c for c in cands if c.score >= best.score - CLOSE
-            or (levels_asked and c.level and best.level and c.level != best.level and c.score >= best.score - 0.3)]
+            or (c.level and best.level and c.level != best.level and c.score >= best.score - LEVEL_REACH
+                and (levels_asked or min(c.unit, best.unit) >= 0.8))]
     # a part, a change or a repeat is not an answer of its own (its whole is, when it is there)
     own = [c for c in keep if not why.get(c.i, "") or (c.i == best.i and why.get(c.i, "").startswith("a running"))]
     keep = own or [best]
+    keep = _wholes(keep, vals, texts) or keep
     totals = [c for c in keep if vals.at[c.i, "total"] == "yes"]
     if totals:
         keep = totals
@@ -292,16 +331,38 @@ def answer(ask: Ask, doc_id: str, vals: pd.DataFrame, why: pd.Series, texts: dic
     if "table" in origins and len(origins) > 1:  # the text and a table give different figures
         return fill(keep, "conflict", best.value, quals[0])
     levels = [c.level for c in keep]
-    units = {nfc(rows[c.i]["unit"]) for c in keep}
     if (ask.kind in ("count", "money") and all(c.number is not None for c in keep) and all(levels)
-            and len(set(levels)) == len(levels) and (len(units) == 1 or ask.kind == "money")):
+            and len(set(levels)) == len(levels) and all(c.unit >= 0.8 for c in keep)):
         # "MTTQ thành phố ban hành 215 văn bản …; MTTQ các xã, phường ban hành trên 1.000 văn bản": level by level
         q = next((q for q in quals if q in QUALIFIERS_KEPT), "")
         return fill(keep, "parts", _fmt(sum(c.number for c in keep)), q)
     close = [c for c in keep if c.score >= best.score - TIE]
+    sentences = {" ".join(str(rows[c.i]["context"]).split()) for c in close}
+    if len(close) > 1 and len(sentences) == 1:
+        # "đã hòa giải 58 vụ việc, hòa giải thành 51 vụ việc": of one sentence's figures the first is the whole
+        first = min(close, key=lambda c: _int(rows[c.i]["char_start"]) or 0)
+        return fill([first], "reported", first.value, rows[first.i]["qualifier"])
     if len({c.value for c in close}) > 1:  # as likely as each other and different: the analyst decides
         return fill(close, "conflict", best.value, quals[0])
     return fill([best], "reported", best.value, rows[best.i]["qualifier"])
+
+
+def _wholes(keep: list[Cand], vals: pd.DataFrame, texts: dict[str, str]) -> list[Cand]:
+    """Leave out a figure given as a part of an earlier one ("142/142 khu dân cư, trong đó 12 khu dân cư …"), whatever
+    their kinds."""
+    out = []
+    for c in keep:
+        r = vals.loc[c.i]
+        text, start = texts.get(r["doc_id"], ""), _int(r["char_start"])
+        part = False
+        for o in keep:
+            oe = _int(vals.at[o.i, "char_end"])
+            if o.i != c.i and start is not None and oe is not None and 0 < start - oe <= 80:
+                gap = text[oe:start]
+                part = part or (PART_OPENER.search(gap) is not None and not regex.search(r"[.;]", gap))
+        if not part:
+            out.append(c)
+    return out
 
 
 def structural_reasons(ind: pd.DataFrame, texts: dict[str, str]) -> pd.Series:
