@@ -217,7 +217,7 @@
       r.n = idNumber(r.id);
       r.orig = r.value_extracted || r.value; // the value as extracted (after apply, value holds a fix)
       r.hay = fold([r.id, r.value, r.orig, r.unit, r.qualifier, r.per, r.text, r.context, r.doc_type, r.ref_date,
-        r.section_path, r.section_title, r.row, r.col, r.note, r.kind, r.origin].join(' \u0001 '));
+        r.section_path, r.section_title, r.row, r.col, r.note, r.note && noteText(r.note), r.kind, r.origin].join(' \u0001 '));
       return r;
     });
     var byId = new Map(rows.map(function (r) { return [r.id, r]; }));
