@@ -53,3 +53,11 @@ def test_province_summary_notebook(tmp_path):
     ind = pd.read_csv(out / "indicators.csv", dtype=str, keep_default_na=False)
     assert sorted(ind.loc[ind.review != "", "review"]) == ["ok", "wrong"]
     assert (out / "indicators_per_document.png").stat().st_size > 5000
+    # the asks: answered per report, then the analyst's edited list (one ask dropped, one given a unit) re-run
+    asks = pd.read_csv(out / "asks.csv", dtype=str, keep_default_na=False)
+    edited = pd.read_csv(out / "asks_edited" / "asks.csv", dtype=str, keep_default_na=False)
+    assert (out / "yeu_cau.csv").is_file() and (out / "asks_edited" / "summary.xlsx").is_file()
+    assert "số lượng báo cáo" in set(asks.ask) and "số lượng báo cáo" not in set(edited.ask)
+    staff = edited[edited.ask.str.startswith("Tình hình kiện toàn")]
+    assert set(staff.unit) == {"ủy viên"} and (staff.status == "reported").any()
+    assert "ô cần xem" in outputs_text(nb)  # the parts/conflict cells pointed out
