@@ -183,6 +183,20 @@ def test_grid_html_keeps_the_text_and_puts_marks_in_cells(word_texts):
     assert re.search(r'<td colspan="2">CHỈ SỐ CHUNG', out)
 
 
+@needs_extra
+def test_a_text_tables_spanning_cells_written_once_are_spread():
+    """The text rendition writes a merged cell once ("STT | Nội dung | Lâm Đồng | Đắk Nông | Bình Thuận" over eleven
+    columns, "CHỈ SỐ CHUNG" across STT and Nội dung): the grid draws the Word file's merges all the same."""
+    text = (SHARED / "corpus-extra" / "txt" / f"{H06}.txt").read_text(encoding="utf-8")
+    par = find_tables(text, "txt")[0]
+    assert par.width == 11 and par.header == 2  # Word's grid has 12 columns: one score there spans two
+    assert drawn_merges(par) == {(0, 0): (2, 1), (0, 1): (2, 1), (0, 2): (1, 3), (0, 5): (1, 3), (0, 8): (1, 3),
+                                 (10, 0): (1, 2)}
+    out = text_html(text, [], (), [par], review.catalogue("vi"))
+    assert "".join(parse(out).plain) == text
+    assert '<th colspan="3">Lâm Đồng' in out and '<th rowspan="2">STT' in out and '<td colspan="2">CHỈ SỐ CHUNG' in out
+
+
 def test_text_and_markdown_tables_are_grids_too():
     md = ("# Báo cáo\r\n\r\n| TT | Đơn vị | Số hội viên |\r\n|---|---|---|\r\n| 1 | Xã A | 1.250 |\r\n"
           "| 2 | Xã B | 980 |\r\n\r\nHết.\r\n")

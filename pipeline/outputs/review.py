@@ -445,6 +445,41 @@ def _data_row(texts: list[str]) -> bool:
     return any(_is_number(t) for t in texts[1:])
 
 
+def _spread(top: list[str], below: list[str]) -> list[tuple[int | None, int]] | None:
+    """A header row shorter than the row under it, as a text table writes it ("STT | Nội dung | Lâm Đồng | Đắk Nông"
+    over "| | Điểm số | Chỉ số | Thứ hạng | Điểm số …"), spread over the row's width as
+    ``pipeline.extraction.tables._aligned`` reads it: an empty cell below takes one cell above (merged downwards),
+    each run of filled cells below shares the remaining cells above equally. The new row as (index of the cell
+    above or None for a cell added empty, index of the cell it follows); None when the row stays as written."""
+    if len(top) >= len(below) or not any(top):
+        return None
+    runs, k = [], 0
+    while k < len(below):
+        m = k
+        while m < len(below) and below[m]:
+            m += 1
+        runs.append(m - k)
+        k = m + 1 if m == k else m
+    singles = sum(1 for x in runs if x == 0)
+    share = len(top) - singles
+    width = sum(runs)
+    if share <= 0 or width % share:
+        return None
+    step, ti, new = width // share, 0, []
+    for x in runs:
+        if ti >= len(top):
+            break
+        if x == 0:
+            new.append((ti, ti))
+            ti += 1
+        else:
+            for _ in range(x // step):
+                if ti < len(top):
+                    new.extend([(ti, ti)] + [(None, ti)] * (step - 1))
+                    ti += 1
+    return new if ti == len(top) else None
+
+
 def _layout(g: Grid, text: str) -> None:
     """Header rows and merged cells, read back from the text as the readers write a table.
 
@@ -455,7 +490,10 @@ def _layout(g: Grid, text: str) -> None:
     its left merged rightwards ("Lâm Đồng" over "Điểm số | Chỉ số | Thứ hạng"). In the body an empty cell joins its
     left neighbour where the header's last row merges that column into the one before, and a row's label written
     across the index column ("Tổng cộng", "CHỈ SỐ CHUNG") spans the empty label cell after it. Any other empty cell
-    is an empty cell; a row shorter than the table has its last cell run to the table's end."""
+    is an empty cell. A text table writes a spanning cell once, so its rows can be shorter than the table: a header
+    row is spread over the row under it (:func:`_spread`), a body row opening with its label has the label span
+    the missing columns ("CHỈ SỐ CHUNG" across STT and Nội dung), any other short row its last cell run to the
+    table's end."""
     rows = g.rows
     width = g.width
     texts = [[text[a:z].strip() for a, z in cells] for _, cells, _ in rows]
@@ -472,6 +510,22 @@ def _layout(g: Grid, text: str) -> None:
         header = first if first <= MAX_HEADER_ROWS else 1
     g.header = header
     g.numbering = {i for i in g.numbering if i < header}
+    for r in range(header - 2, -1, -1):  # a text table writes a spanning header cell once: spread it
+        spread = _spread(texts[r], texts[r + 1])
+        if spread:
+            cells = rows[r][1]
+            new = [cells[i] if i is not None else (cells[k][1],) * 2 for i, k in spread]
+            rows[r] = (rows[r][0], new, rows[r][2])
+            texts[r] = [texts[r][i] if i is not None else "" for i, _ in spread]
+    added = set()  # cells that are not in the text: a short body row's label spans the missing columns
+    for r in range(header, len(rows)):
+        t = texts[r]
+        if len(t) < width and t[0] and not _INDEX.match(t[0]) and not _is_number(t[0]):
+            cells = rows[r][1]
+            n = width - len(t)
+            rows[r] = (rows[r][0], [cells[0]] + [(cells[0][1],) * 2] * n + cells[1:], rows[r][2])
+            texts[r] = [t[0]] + [""] * n + t[1:]
+            added |= {(r, c) for c in range(1, n + 1)}
     owner: list[list] = [[None] * width for _ in rows]
     spans = g.spans
     g.owner = owner
@@ -548,6 +602,8 @@ def _layout(g: Grid, text: str) -> None:
         for c in range(len(t)):
             if t[c]:
                 anchor(r, c)
+            elif (r, c) in added and right(r, c):
+                continue
             elif c in merged and right(r, c):
                 continue
             elif c == 1 and index_col and t[0] and not _INDEX.match(t[0]) and not _is_number(t[0]) and right(r, c):
