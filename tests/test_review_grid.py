@@ -179,8 +179,9 @@ def test_grid_html_keeps_the_text_and_puts_marks_in_cells(word_texts):
     cell = re.search(r'<td class="num">(<mark data-id="v:1"[^>]*>9,49/ 9,5</mark>)\t?</td>', out)
     assert cell, "the value's mark fills its own cell"
     assert out.count('data-id="v:2"') == 2  # in the label's cell (with the tab after it) and in the score's
-    assert '<th colspan="3">Lâm Đồng' in out and '<th rowspan="2">STT' in out
-    assert re.search(r'<td colspan="2">CHỈ SỐ CHUNG', out)
+    assert '<th colspan="3">Lâm Đồng' in out and '<th rowspan="2" class="c0">STT' in out
+    assert '<th rowspan="2" class="c1">Nội dung' in out  # the columns naming the rows: sticky when scrolled
+    assert re.search(r'<td colspan="2" class="c0">CHỈ SỐ CHUNG', out)
 
 
 @needs_extra
@@ -194,7 +195,8 @@ def test_a_text_tables_spanning_cells_written_once_are_spread():
                                  (10, 0): (1, 2)}
     out = text_html(text, [], (), [par], review.catalogue("vi"))
     assert "".join(parse(out).plain) == text
-    assert '<th colspan="3">Lâm Đồng' in out and '<th rowspan="2">STT' in out and '<td colspan="2">CHỈ SỐ CHUNG' in out
+    assert '<th colspan="3">Lâm Đồng' in out and '<th rowspan="2" class="c0">STT' in out
+    assert '<td colspan="2" class="c0">CHỈ SỐ CHUNG' in out
 
 
 def test_text_and_markdown_tables_are_grids_too():
@@ -315,10 +317,15 @@ def test_a_merged_table_is_a_grid_with_its_values_in_cells(driver, grid_pages, t
     assert driver.execute_script(f"return {mark_js(far)}.closest('td').closest('.grid').dataset.table") == "2"
     box = driver.execute_script(f"""
       const m = {mark_js(far)}, box = m.closest('.grid'), r = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+      // the columns naming the row stay in view beside it (sticky), the value is not under them
+      const label = m.closest('tr').querySelector('td.c1'), l = label.getBoundingClientRect();
       return {{wide: box.scrollWidth > box.clientWidth, scrolled: box.scrollLeft > 0,
                inside: r.left >= b.left && r.right <= b.right, selected: m.classList.contains('selected'),
-               pageWide: document.getElementById('doc-pane').scrollWidth > document.getElementById('doc-pane').clientWidth}};""")
-    assert box == {"wide": True, "scrolled": True, "inside": True, "selected": True, "pageWide": False}
+               pageWide: document.getElementById('doc-pane').scrollWidth > document.getElementById('doc-pane').clientWidth,
+               sticky: box.classList.contains('wide'), label: label.textContent.trim(),
+               labelShown: l.left >= b.left && l.right <= r.left, index: m.closest('tr').querySelector('td.c0').textContent.trim()}};""")
+    assert box == {"wide": True, "scrolled": True, "inside": True, "selected": True, "pageWide": False, "sticky": True,
+                   "label": "Công tác chỉ đạo, điều hành", "labelShown": True, "index": "1"}
     assert in_view(driver, mark_js(far), "#doc-pane")
     # the detail says where the value is, in Vietnamese
     detail = driver.find_element("id", "detail").text

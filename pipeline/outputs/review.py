@@ -345,6 +345,7 @@ class Grid:
         self.spans: dict[tuple[int, int], list[int]] = {}  # drawn cell (row, col) → [rowspan, colspan]
         self.owner: list[list[tuple[int, int] | None]] = []  # (row, col) → the drawn cell covering it
         self.width = max(len(r[1]) for r in rows)
+        self.labels = 0  # the leading columns that name the rows (index and label): kept in view when scrolled
 
     @property
     def start(self) -> int:
@@ -597,6 +598,7 @@ def _layout(g: Grid, text: str) -> None:
     body = texts[header:]
     labelled = [t for t in body if len(t) > 1 and t[1]]
     index_col = bool(labelled) and sum(1 for t in labelled if _INDEX.match(t[0])) >= 0.6 * len(labelled)
+    g.labels = (2 if index_col else 1) if body and width >= 4 else 0
     for r in range(header, len(rows)):
         t = texts[r]
         for c in range(len(t)):
@@ -627,12 +629,15 @@ def _grid_ctx(g: Grid, text: str, pieces: _Pieces, strings: dict) -> dict:
             o = g.owner[r][c]
             if o is not None and o[0] == r and o not in drawn:
                 rs, cs = g.spans[o]
-                cls = None
+                cls = []
                 if r >= g.header and o[1] < len(cells):
                     t = texts_of(*cells[o[1]])
-                    cls = "idx" if o[1] == 0 and _INDEX.match(t) else "num" if _is_number(t) else \
-                        "long" if len(t) > 24 else None
-                drawn[o] = {"rs": rs if rs > 1 else None, "cs": cs if cs > 1 else None, "cls": cls, "parts": []}
+                    cls.append("idx" if o[1] == 0 and _INDEX.match(t) else "num" if _is_number(t) else
+                               "long" if len(t) > 24 else "")
+                if o[1] + cs <= g.labels:
+                    cls.append(f"c{o[1]}")  # a row-naming column: sticky when the table scrolls sideways
+                drawn[o] = {"rs": rs if rs > 1 else None, "cs": cs if cs > 1 else None,
+                            "cls": " ".join(c for c in cls if c) or None, "parts": []}
                 order.append(o)
         pending: list = []
         last = None
@@ -687,7 +692,7 @@ def _grid_ctx(g: Grid, text: str, pieces: _Pieces, strings: dict) -> dict:
     # a table of words only, without header (a letterhead, a signature block): drawn lighter
     plain = not g.header and not any(_data_row([texts_of(a, z) for a, z in c]) for _, c, _ in g.rows)
     return {"number": g.number, "label": tr(strings, "grid.label", n=g.number), "head": {"rows": head} if head else None,
-            "body": body, "plain": plain}
+            "body": body, "plain": plain, "labels": g.labels}
 
 
 def _joined(parts):

@@ -477,6 +477,33 @@
       }
     }
 
+    // ---- the document's tables: one wider than its box keeps the columns naming its rows (class c0, c1) in view
+
+    var grids = [].slice.call(document.querySelectorAll('#text .grid'));
+    function layoutGrids() {
+      grids.forEach(function (g) {
+        var labels = parseInt(g.getAttribute('data-labels'), 10) || 0;
+        var wide = labels > 0 && g.scrollWidth > g.clientWidth + 1;
+        g.classList.toggle('wide', wide);
+        if (!wide) return;
+        var c0 = g.querySelector('tbody td.c0:not([colspan])') || g.querySelector('.c0');
+        g.style.setProperty('--c1', (c0 ? c0.getBoundingClientRect().width : 0) + 'px');
+        g.querySelectorAll('.last-label').forEach(function (c) { c.classList.remove('last-label'); });
+        g.querySelectorAll(labels > 1 ? '.c1, .c0[colspan]' : '.c0').forEach(function (c) { c.classList.add('last-label'); });
+      });
+    }
+    layoutGrids();
+    window.addEventListener('resize', layoutGrids);
+
+    // how much of a table's box its sticky row labels cover, in the row of el
+    function stuckWidth(box, el) {
+      if (!box.classList.contains('wide')) return 0;
+      var tr = el.closest('tr');
+      var right = 0;
+      if (tr) tr.querySelectorAll('.c0, .c1').forEach(function (c) { right = Math.max(right, c.getBoundingClientRect().right); });
+      return right ? right - box.getBoundingClientRect().left : 0;
+    }
+
     // the first piece of the value that shows (a piece may sit in a table's hidden separator)
     function shownMark(id) {
       var list = marks.get(id) || [];
@@ -495,8 +522,9 @@
         var r0 = m.getBoundingClientRect();
         var head = box.querySelector('thead');
         var hh = head ? head.getBoundingClientRect().height : 0;
-        if (r0.left < br.left || r0.right > br.right) {
-          box.scrollLeft += r0.left - br.left - br.width / 2 + r0.width / 2;
+        var stuck = m.closest('.c0, .c1') ? 0 : stuckWidth(box, m);
+        if (r0.left < br.left + stuck || r0.right > br.right) {
+          box.scrollLeft += r0.left - br.left - stuck - (br.width - stuck) / 2 + r0.width / 2;
         }
         if (r0.top < br.top + hh || r0.bottom > br.bottom) {
           box.scrollTop += r0.top - br.top - hh - (br.height - hh) / 2 + r0.height / 2;
