@@ -272,3 +272,52 @@ def test_load_asks_fills_kind_and_unit(tmp_path):
     with pytest.raises(SummaryError, match="kind 'weight'"):
         load_asks(f, t)
     assert isinstance(got[0], Ask)
+
+
+# ------------------------------------------------------------------- reports with their own outline (hand-made)
+OWN = sorted((ROOT / "tests" / "data" / "summary").glob("*.txt"))
+
+
+def score(expected: pd.DataFrame, got: pd.DataFrame) -> tuple[int, int, int, list[str]]:
+    """(asks answered right, asks the report answers, answers where it gives none, the misses in words)."""
+    right = answered = invented = 0
+    misses = []
+    for _, r in got.iterrows():
+        want = expected[(expected["doc_id"] == r["doc_id"]) & expected["ask"].map(
+            lambda k: r["ask"] == k or r["ask"].startswith((k + " ", k + ",", k + ":")))]
+        assert len(want) >= 1, (r["doc_id"], r["ask"])
+        want = want.loc[want["ask"].str.len().idxmax()]  # the longest key that fits
+        value = None if r["status"] == "not reported" else r["value"]
+        if want["value"] == "?":
+            continue
+        if want["value"] == "":
+            if value is not None:
+                invented += 1
+                misses.append(f"{r['doc_id']} {want['ask']}: {value} where the report gives none")
+            continue
+        answered += 1
+        if value is not None and float(value) == float(want["value"]):
+            right += 1
+        else:
+            misses.append(f"{r['doc_id']} {want['ask']}: {value}, by hand {want['value']}")
+    return right, answered, invented, misses
+
+
+@pytest.fixture(scope="module")
+def own_asks(tmp_path_factory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("own-out")
+    assert main(["extract", *map(str, OWN), "-o", str(out), "--no-progress"]) == 0
+    assert main(["summary", str(out), "--template", str(TEMPLATE)]) == 0
+    return read(out / "asks.csv")
+
+
+def test_reports_with_their_own_outline_against_an_analysts_answers(own_asks):
+    """Four district and commune reports whose headings are their own, answered by hand (asks.expected.csv):
+    the figures a person copies into the province's sheet for each ask of 004."""
+    expected = read(ROOT / "tests" / "data" / "summary" / "asks.expected.csv")
+    right, answered, invented, misses = score(expected, own_asks)
+    print(f"own-outline reports: {right}/{answered} asks answered right, {invented} answers where none is given")
+    print("\n".join(misses))
+    assert answered >= 40
+    assert right / answered >= 0.85
+    assert invented <= 0.05 * len(own_asks)

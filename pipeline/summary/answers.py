@@ -37,6 +37,7 @@ STATUSES = ("reported", "parts", "conflict", "not reported")
 MIN_SCORE = 0.35  # below this a value is not an answer
 CLOSE = 0.12  # values scoring within this of the best are answers of the same standing
 LEVEL_REACH = 0.3  # … and a figure of another level within this is one of the answer's levels
+REPORT_WIDE_WORDS = 3  # an ask named in at least this many words of its own is looked for in the whole part
 TIE = 0.02  # … and within this, as likely as the best: two different figures are a conflict
 QUALIFIERS_KEPT = ("trên", "hơn", "gần", "khoảng", "ước", "gần như", "xấp xỉ")
 _M = table("summary")["mapping"]
@@ -57,7 +58,9 @@ NEW = _phrases(_A["new"])
 TOTAL_BEFORE = regex.compile(_phrases(_A["total_before"]).pattern + r"[\s:]*(?:là\s+)?(?:\S+\s+){0,1}$",
                              regex.IGNORECASE)
 MONEY_VERBS = _phrases(_A["money_verbs"])
+PASSIVE = regex.compile(r"(?i)(?<![\p{L}\p{M}])(?:đã\s+)?được\s+(.+)$")
 TURN_WORDS = {w.casefold() for w in _A["turn_words"]}
+GENERIC_UNITS = {w.casefold() for w in _A["generic_units"]}
 MONEY_HEAD = _phrases(table("asks")["words"]["money_heads"])
 SAME = {k.casefold(): {v.casefold() for v in vs} for k, vs in _A["same_thing"].items()}
 # where a figure's clause ends: punctuation, a dash between words, or a line that starts with a capital (a heading
@@ -78,6 +81,7 @@ class Answer:
     ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)  # every figure used or disagreeing, as the report gives it
+    where: str = ""  # where it was found: under the ask's "section", its "parent", elsewhere in the "report"
 
     def row(self) -> dict:
         a = self.ask
@@ -93,13 +97,22 @@ def nfc(s: str) -> str:
 
 @lru_cache(maxsize=4096)
 def terms(text: str) -> tuple[str, ...]:
-    """The words that say what a phrase is about: underthesea's words, lower-case, without function words."""
+    """The words that say what a phrase is about: underthesea's words, lower-case, without function words. Single
+    syllables the segmenter leaves side by side stay one phrase ("hòa giải thành" is not "hòa", "giải", "thành",
+    each of which is in many other words)."""
     from underthesea import word_tokenize
 
-    out = []
-    for w in word_tokenize(nfc(text)):
+    out, run = [], []
+    for w in word_tokenize(nfc(text)) + [""]:
         w = " ".join(w.split())
-        if w and WORD_RX.search(w) and w not in _SKIP and not w.isdigit():
+        keep = bool(w) and WORD_RX.search(w) is not None and w not in _SKIP and not w.isdigit()
+        if keep and " " not in w:
+            run.append(w)
+            continue
+        if run:
+            out.append(" ".join(run))
+            run = []
+        if keep:
             out.append(w)
     return tuple(dict.fromkeys(out))
 
@@ -167,6 +180,8 @@ class AskWords:
     weights: dict[str, float]  # the ask's words: its thing's (2, less further from the head) and its line's (1)
     head: str  # the first of the thing's words: what the ask is about ("vận động" in "Kết quả vận động Quỹ …")
     thing: bool  # the ask names more than its unit ("số hội nghị quán triệt" does, "số người" does not)
+    required: tuple[str, ...]  # what "được …" restricts it to: one must be said ("số đơn thư được giải quyết")
+    parts: tuple[tuple[str, ...], ...]  # the thing's words by coordinated part ("vận động Quỹ …", "hỗ trợ xây dựng …")
     units: list[str]  # every thing a count ask lists ("chuyên trang, chuyên mục, thông tin" → three units)
 
 
@@ -184,7 +199,7 @@ def ask_words(ask: Ask) -> AskWords:
                 units.append(u)
     elif kind == "percent" and parts:
         units.append(unit_of("count", parts[0]))
-    unit_words = set(nfc(ask.unit).split()) if kind == "count" else set()
+    unit_words = (set(nfc(ask.unit).split()) | {nfc(ask.unit)}) if kind == "count" else set()
     weights: dict[str, float] = {}
     thing_terms = [w for w in terms(thing or ask.ask) if w not in unit_words]
     for k, w in enumerate(thing_terms):
@@ -192,7 +207,20 @@ def ask_words(ask: Ask) -> AskWords:
     for w in terms(ask.context):
         if w not in unit_words:
             weights.setdefault(w, 1.0)
-    return AskWords(weights, thing_terms[0] if thing_terms else "", bool(thing_terms), units)
+    passive = PASSIVE.search(thing or "") if len(units) <= 1 else None  # in a list, "được" ends its last item
+    required = tuple(w for w in terms(passive.group(1)) if w not in unit_words) if passive else ()
+    coordinated: list[tuple[str, ...]] = []
+    carry: tuple[str, ...] = ()
+    for p in regex.split(r",|;", thing or ask.ask):  # a part of fewer than two words goes with the next one
+        part = carry + tuple(w for w in terms(p) if w in weights and weights[w] > 1)
+        carry = () if len(part) >= 2 else part
+        if not carry and part:
+            coordinated.append(part)
+    if carry:
+        coordinated[-1:] = [(coordinated[-1] if coordinated else ()) + carry]
+    coordinated = tuple(coordinated)
+    return AskWords(weights, thing_terms[0] if thing_terms else "", bool(thing_terms), required,
+                    coordinated or (tuple(thing_terms),), units)
 
 
 SATURATE = 6.0  # this much of the ask's words found around a figure is strong evidence, however long the ask
@@ -204,27 +232,35 @@ def context_hits(words: AskWords, context: str) -> int:
     return sum(1 for w in words.weights if _has(hay, w))
 
 
-def context_score(words: AskWords, context: str, near: str = "") -> tuple[float, float]:
+def context_score(words: AskWords, context: str, near: str = "") -> tuple[float, float, float]:
     """(how well the figure's sentence — its own clause counting double — says the ask's words: half the share of
     them found, half the evidence found up to ``SATURATE``; the share of the thing's own words found there)."""
     weights = words.weights
     if not weights:
-        return 0.5, 0.5
+        return 0.5, 0.5, 0.5
     hay, close = nfc(context), nfc(near)
-    got = total = thing_got = thing_total = 0.0
+    got = total = 0.0
+    said = set()
     for w, wt in weights.items():
         total += 2 * wt
         hit = 2 * wt if close and _has(close, w) else wt if _has(hay, w) else 0
         got += hit
-        if wt > 1:
-            thing_total += 1
-            thing_got += 1 if hit else 0
+        if hit:
+            said.add(w)
     score = 0.5 * got / total + 0.5 * min(1.0, got / SATURATE)
-    return score, (thing_got / thing_total if thing_total else 0.5)
+    # the thing's words said, by syllables ("thành" alone is also in "thành phố"; "hòa giải thành" says more), in
+    # the best said of its coordinated parts ("Kết quả vận động Quỹ …, hỗ trợ xây dựng Nhà …" asks either)
+    shares = [sum(len(w.split()) for w in part if w in said) / sum(len(w.split()) for w in part)
+              for part in words.parts if part]
+    whole = [w for part in words.parts for w in part]
+    share = (sum(len(w.split()) for w in whole if w in said) / sum(len(w.split()) for w in whole)) if whole else 0.5
+    return score, (max(shares) if shares else 0.5), share
 
 
-def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Series | None = None) -> list[Cand]:
-    """The values of one document under the ask's section that answer it, best first."""
+def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Series | None = None,
+               strict: int = 0) -> list[Cand]:
+    """The values of one document under the ask's section that answer it, best first. ``strict``: values found
+    outside the ask's section, which answer only when they say the ask's thing plainly."""
     words = ask_words(ask)
     raised = bool(MONEY_HEAD.search(ask.ask))
     stock, new = bool(STOCK.search(ask.ask)), bool(NEW.search(ask.ask))
@@ -234,8 +270,13 @@ def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Seri
         text = texts.get(r["doc_id"], "")
         start, end = _int(r["char_start"]), _int(r["char_end"])
         before = clause_before(text, start) if start is not None else ""
-        near = before + " " + (clause_after(text, end) if end is not None else "")
-        cs, thing = context_score(words, r["context"] or r["text"], near)
+        near = " ".join((before, str(r["text"]), clause_after(text, end) if end is not None else ""))
+        cs, thing, whole = context_score(words, r["context"] or r["text"], near)
+        sentence = (r["context"] or r["text"]) + " " + near
+        if words.required and not any(_has(nfc(sentence), w) for w in words.required):
+            continue  # "tiếp nhận 9 đơn thư" is no answer to "số đơn thư được giải quyết"
+        if strict and (thing < (0.5 if strict == 1 else 0.6) or (not words.thing and context_hits(words, sentence) < 3)):
+            continue
         value, number = r["value"], sums.number(r["value"])
         if ask.kind == "count":
             if kind == "ratio" and "/" in str(r["value"]):  # "Số đơn đã giải quyết 86/100 đơn": 86 answers
@@ -248,9 +289,10 @@ def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Seri
                 continue
             after = text[end:end + 40] if end is not None else ""
             us = max([unit_score(u, r["unit"], after) for u in words.units] or [unit_score("", r["unit"], after)])
-            if us == 0 or (not words.units and thing < 0.5):
+            if us == 0 or (not words.units and whole < 0.5) or (strict and us < 0.8):
                 continue  # an ask naming no unit ("số lượng, đối tượng") needs most of its own words there
-            if not words.thing and context_hits(words, (r["context"] or r["text"]) + " " + near) < 2:
+            if (not words.thing and nfc(ask.unit) in GENERIC_UNITS
+                    and context_hits(words, (r["context"] or r["text"]) + " " + near) < 2):
                 continue  # "số người": only its line's words say which people, and two of them must be there
             score = weight * us * (0.45 + 0.55 * cs)
         elif ask.kind == "money":
@@ -275,6 +317,8 @@ def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Seri
             score += 0.1  # the ask's head word in the figure's own clause ("đã vận động được … 862.796.456 đồng")
         elif ask.kind == "money" and raised and MONEY_VERBS.search(near):
             score += 0.1  # money raised: "Quỹ … các cấp tiếp nhận 415.000.000 đồng"
+        if ask.kind == "money" and raised and not MONEY_VERBS.search(near):
+            score -= 0.15  # "hỗ trợ xây dựng 3 nhà … với tổng kinh phí 150.000.000 đồng" is money spent, not raised
         if TOTAL_BEFORE.search(before):
             score += 0.1  # "đã vận động được tổng số tiền 862.796.456 đồng": the office's own total
         if score >= MIN_SCORE:
@@ -294,10 +338,19 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(round(x, 6))
 
 
-def answer(ask: Ask, doc_id: str, vals: pd.DataFrame, why: pd.Series, texts: dict[str, str]) -> Answer:
-    """The document's answer to the ask from ``vals`` (its values under the ask's section, review applied)."""
+def answer(ask: Ask, doc_id: str, scopes: list[pd.DataFrame], why: pd.Series, texts: dict[str, str]) -> Answer:
+    """The document's answer to the ask from the first of ``scopes`` that has one: its values under the ask's
+    section, then under the section's parent (a report that files the figure one heading over: only a figure that
+    says the ask's thing plainly), then — for an ask named in many words ("Kết quả vận động Quỹ “Vì người nghèo” …")
+    — anywhere in the same part of the report. A short ask ("số vụ việc") is not looked for further: out of its
+    place such a figure is more often another thing counted in the same words."""
     out = Answer(ask, doc_id)
-    cands = candidates(ask, vals, texts, why)
+    cands: list[Cand] = []
+    for k, vals in enumerate(scopes):
+        cands = candidates(ask, vals, texts, why, strict=k)
+        if cands:
+            out.where = ("section", "parent", "report")[min(k, 2)]
+            break
     if not cands:
         return out
     best = cands[0]
@@ -326,7 +379,7 @@ def answer(ask: Ask, doc_id: str, vals: pd.DataFrame, why: pd.Series, texts: dic
         return out
 
     if len({c.value for c in keep}) == 1:
-        return fill(keep, "reported", best.value, next((q for q in quals if q), ""))
+        return fill(keep, "reported", keep[0].value, next((q for q in quals if q), ""))
     origins = {rows[c.i]["origin"] for c in keep}
     if "table" in origins and len(origins) > 1:  # the text and a table give different figures
         return fill(keep, "conflict", best.value, quals[0])
@@ -337,14 +390,23 @@ def answer(ask: Ask, doc_id: str, vals: pd.DataFrame, why: pd.Series, texts: dic
         q = next((q for q in quals if q in QUALIFIERS_KEPT), "")
         return fill(keep, "parts", _fmt(sum(c.number for c in keep)), q)
     close = [c for c in keep if c.score >= best.score - TIE]
-    sentences = {" ".join(str(rows[c.i]["context"]).split()) for c in close}
-    if len(close) > 1 and len(sentences) == 1:
+    if len(close) > 1 and _one_sentence([rows[c.i] for c in close], texts):
         # "đã hòa giải 58 vụ việc, hòa giải thành 51 vụ việc": of one sentence's figures the first is the whole
         first = min(close, key=lambda c: _int(rows[c.i]["char_start"]) or 0)
         return fill([first], "reported", first.value, rows[first.i]["qualifier"])
     if len({c.value for c in close}) > 1:  # as likely as each other and different: the analyst decides
         return fill(close, "conflict", best.value, quals[0])
     return fill([best], "reported", best.value, rows[best.i]["qualifier"])
+
+
+def _one_sentence(rows: list, texts: dict[str, str]) -> bool:
+    """The figures stand in one sentence of the report: no full stop between the first and the last."""
+    spans = [(_int(r["char_start"]), _int(r["char_end"])) for r in rows]
+    if any(a is None or b is None for a, b in spans) or len({r["doc_id"] for r in rows}) != 1:
+        return False
+    text = texts.get(rows[0]["doc_id"], "")
+    lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+    return hi - lo < 400 and not regex.search(r"[.!?](?:\s|$)|\n\s*\n", text[lo:hi])
 
 
 def _wholes(keep: list[Cand], vals: pd.DataFrame, texts: dict[str, str]) -> list[Cand]:
@@ -359,7 +421,9 @@ def _wholes(keep: list[Cand], vals: pd.DataFrame, texts: dict[str, str]) -> list
             oe = _int(vals.at[o.i, "char_end"])
             if o.i != c.i and start is not None and oe is not None and 0 < start - oe <= 80:
                 gap = text[oe:start]
-                part = part or (PART_OPENER.search(gap) is not None and not regex.search(r"[.;]", gap))
+                opener = list(PART_OPENER.finditer(gap))  # "…, trong đó 12 …": still inside the list it opens
+                part = part or (bool(opener) and not regex.search(r"[.;)]", gap[opener[-1].end():])
+                                and not regex.search(r"[.;]", gap))
         if not part:
             out.append(c)
     return out
@@ -391,7 +455,16 @@ def answer_all(asks: list[Ask], values: pd.DataFrame, columns: dict[str, str], t
                 out.append(Answer(a, d))
                 continue
             under = g[(g["template_path"] == a.template_path) | g["template_path"].str.startswith(prefix)]
-            out.append(answer(a, d, under, why, texts))
+            # the parent's other children, when the parent is itself a narrow section ("… > II > 3", not "… > II")
+            parent = a.template_path.rsplit(" > ", 1)[0] if a.template_path.count(" > ") >= 3 else ""
+            near = (g[((g["template_path"] == parent) | g["template_path"].str.startswith(parent + " > "))
+                      & ~g.index.isin(under.index)] if parent else g[:0])
+            scopes = [under, near]
+            if len([w for w, wt in ask_words(a).weights.items() if wt > 1]) >= REPORT_WIDE_WORDS:
+                root = a.template_path.split(" > ")[0]  # never another part: "Phần thứ hai"'s plans are no results
+                scopes.append(g[g["template_path"].str.startswith(root) & ~g.index.isin(under.index)
+                                & ~g.index.isin(near.index)])
+            out.append(answer(a, d, scopes, why, texts))
     return out
 
 

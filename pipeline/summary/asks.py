@@ -149,7 +149,7 @@ def _head(line: str, at: int) -> str:
     """The words a bracket or an ask at ``at`` hangs on: the clause before it, without the bullet, and without a
     wrapper that ends it ("Kết quả tổ chức Ngày hội …: nêu rõ số khu dân cư …" → "Kết quả tổ chức Ngày hội …")."""
     before = _grammar()["wrapper_before"].sub("", line[:at]).rstrip(" :,")
-    cut = max(before.rfind(";"), before.rfind(". "), before.rfind(":"))
+    cut = max(before.rfind(". "), before.rfind(":"))  # a sentence or a lead-in ends the head; a ";" goes on with it
     head = before[cut + 1:] if cut >= 0 else before
     head = regex.sub(r"^\s*(?:[-–+•*]|\d+(?:\.\d+)*\.?|[a-zđ]\))\s*", "", head)
     return head.strip(" ,")
