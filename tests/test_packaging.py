@@ -1,5 +1,6 @@
 """The wheel carries everything the tool reads at run time (the rules in patterns/, the review page's assets):
 built, installed into a fresh virtual environment and run from another folder."""
+import os
 import shutil
 import subprocess
 import sys
@@ -44,8 +45,12 @@ def test_wheel_holds_the_rules_and_the_page_assets(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     rules = {p.name for p in (ROOT / "patterns").glob("*.toml")}
     assert rules and {f"pipeline/patterns/{n}" for n in rules} <= names
-    assets = {p.name for p in (ROOT / "pipeline" / "outputs" / "review_assets").iterdir()}
+    base = ROOT / "pipeline" / "outputs" / "review_assets"
+    assets = {p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()}  # the page's catalogues too
+    assert any(a.startswith("i18n/") for a in assets)
     assert {f"pipeline/outputs/review_assets/{n}" for n in assets} <= names
+    catalogues = {str(p.relative_to(ROOT)) for p in (ROOT / "pipeline" / "locales").rglob("*.po")}
+    assert catalogues and catalogues <= names  # the gettext catalogues: without them the CLI speaks English
     assert not any(n.startswith(("tests/", "corpus/")) for n in names)
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "pipeline").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
@@ -62,9 +67,13 @@ def test_installed_wheel_runs_from_another_folder(wheel, tmp_path):
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True)
     work = tmp_path / "elsewhere"
     work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "VNREPORT_LANG"}
     r = subprocess.run([str(env_dir / "bin" / "vnreport"), "extract", str(CORPUS / "txt" / "003_6617312135f34f8a.txt"),
-                        "-o", "out", "--no-progress"], cwd=work, capture_output=True, text=True)
+                        "-o", "out", "--no-progress"], cwd=work, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
+    assert "tài liệu: 1 đạt" in r.stdout, r.stdout  # Vietnamese: the catalogue came with the wheel
+    page = (work / "out" / "review" / "003_6617312135f34f8a.html").read_text(encoding="utf-8")
+    assert '<html lang="vi"' in page
     assert "Traceback" not in r.stderr
     assert (work / "out" / "indicators.csv").stat().st_size > 1000
     assert (work / "out" / "review" / "003_6617312135f34f8a.html").is_file()
