@@ -412,3 +412,6 @@ def test_the_pages_words_are_vietnamese_by_default_and_english_with_en(driver, g
         assert word not in en["ui"], word
     assert "Kiểm tra các giá trị đã trích xuất" in vi["index"] and "3 văn bản" in vi["index"]
     assert "Review of the extracted values" in en["index"] and "3 documents" in en["index"]
+    # the index's kinds too (each document's entry is kept from the moment its page is written)
+    assert "Số lượng" in vi["index"] and "Tỷ lệ %" in vi["index"] and "count" not in vi["index"]
+    assert "count" in en["index"] and "percent" in en["index"] and "Số lượng" not in en["index"]

@@ -143,10 +143,14 @@ def render(tpl: str, ctx: dict, strings: dict | None = None) -> str:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@lru_cache(maxsize=None)
 def catalogue(lang: str | None = None) -> dict:
-    """The pages' strings in ``lang`` (default: the run's language), from ``review_assets/i18n/<lang>.json``."""
-    lang = lang or current_lang()
+    """The pages' strings in ``lang`` (default: the run's language, as it is now), from
+    ``review_assets/i18n/<lang>.json``."""
+    return _catalogue(lang or current_lang())
+
+
+@lru_cache(maxsize=None)
+def _catalogue(lang: str) -> dict:
     return json.loads(asset(f"i18n/{lang}.json"))
 
 
