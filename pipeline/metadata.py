@@ -48,6 +48,10 @@ class Letterhead:
         # "BÁO CÁO TỔNG KẾT CÔNG TÁC NĂM 2023": the report's type and its title on one line
         self.title_heads = sorted((_words(w) for w in lh["title_words"]), key=len, reverse=True)
         self.max_title = int(lh.get("max_title_lines", 4))
+        yearless = sorted(lh.get("yearless_periods", []), key=len, reverse=True)
+        self.yearless = regex.compile(r"(?i)(?<![\p{L}\d])(?:" + "|".join(
+            r"\s+".join(map(regex.escape, w.split())) for w in yearless) + r")(?![\p{L}])(?!\s*(?:/\s*)?\d)"
+        ) if yearless else None
 
     # ----------------------------------------------------------------- pieces
     def pieces(self, text: str, end: int) -> list[Piece]:
@@ -165,8 +169,7 @@ class Letterhead:
             lines.append(t)
         return " ".join(lines)
 
-    @staticmethod
-    def period(title: str, values=None) -> str:
+    def period(self, title: str, values=None) -> str:
         found: list[tuple[int, str]] = []
         spans = []
         for c in (values(title) if values and title else []):
@@ -176,4 +179,13 @@ class Letterhead:
         for m in YEAR.finditer(title):
             if not any(a <= m.start() < b for a, b in spans):
                 found.append((m.start(), f"{m.group('y')}-01/{m.group('y')}-12"))
+        if found and values and self.yearless is not None:
+            # "6 tháng đầu năm, phương hướng … 6 tháng cuối năm 2024": the first period, completed by the next year
+            first = min(found)[0]
+            m = self.yearless.search(title, 0, first)
+            year = YEAR.search(title, m.end()) if m else None
+            if m and year:
+                got = [c for c in values(f"{m.group()} {year.group('y')}") if c.kind == "period"]
+                if got:
+                    return str(got[0].fields["value"])
         return min(found)[1] if found else ""

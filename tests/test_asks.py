@@ -190,13 +190,15 @@ def test_the_first_sheet_is_the_asks_in_vietnamese(summary, asks_csv):
     assert head[-1] == "Toàn tỉnh"
     docs = read(summary.parent / summary.name / "asks.csv")["doc_id"].unique().tolist()
     assert len(head) == 5 + len(docs) + 1
-    assert ws.cell(2, 1).value == "Kỳ báo cáo" and ws.cell(2, 6).value == "2023-01/2023-12"
+    assert ws.cell(2, 1).value == "Kỳ báo cáo" and ws.cell(2, 6).value == "năm 2023"
+    assert "004_f162b015986022fe" not in docs  # the template answers none of its own asks
+    assert cell_format_is_vietnamese(ws)
     asks = asks_csv.drop_duplicates("ask")["ask"].tolist()
     assert [ws.cell(r, 3).value for r in range(3, 3 + len(asks))] == asks  # template order
     col = 6 + docs.index(D000)
     by_ask = {ws.cell(r, 3).value: ws.cell(r, col) for r in range(3, ws.max_row + 1)}
     cell = by_ask["số hội nghị quán triệt, triển khai chủ trương của Đảng, công tác Mặt trận ở 3 cấp"]
-    assert cell.value == 180 and cell.number_format.startswith('"trên "')  # a number, "trên" kept in sight
+    assert cell.value == 180 and cell.number_format.startswith('[$-42A]"trên "')  # a number, "trên" kept in sight
     assert f"{D000}:" in cell.comment.text and "hội nghị" in cell.comment.text
     assert cell.hyperlink is not None and cell.hyperlink.target.split("#")[0].endswith(f"{D000}.html")
     assert by_ask["số lượng báo cáo"].value == "chưa báo cáo"
@@ -219,8 +221,27 @@ def test_reports_of_different_periods_are_not_added(outdir, tmp_path):
         i18n.use("vi")
     assert any(line.startswith("warning: the reports cover different periods") for line in lines)
     ws = load_workbook(work / "summary.xlsx")["Asks"]
-    assert ws.cell(2, ws.max_column).value == "periods differ: no total"
+    total = [c.value for c in ws[1]].index("Province total") + 1
+    assert ws.cell(2, total).value == "periods differ: only reports of one period are added"
     assert ws.cell(2, 6).value != ws.cell(2, 7).value  # each column says its period
+
+
+def cell_format_is_vietnamese(ws) -> bool:
+    """Every number cell is shown with Vietnamese digit grouping ("1.215") whatever the spreadsheet's locale."""
+    formats = [c.number_format for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, (int, float))]
+    return bool(formats) and all(f.startswith("[$-42A]") for f in formats)
+
+
+def test_period_words():
+    from pipeline.summary.asks_sheet import period_words
+
+    i18n.use("vi")
+    assert period_words("2023-01/2023-12") == "năm 2023"
+    assert period_words("2024-01/2024-06") == "6 tháng đầu năm 2024"
+    assert period_words("2023-01/2023-09") == "9 tháng năm 2023"
+    assert period_words("2024-07/2024-09") == "quý III/2024"
+    assert period_words("2023-03/2024-02") == "03/2023–02/2024"
+    assert period_words("") == "không ghi"
 
 
 def test_province_total_adds_one_period_only():

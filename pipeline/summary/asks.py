@@ -216,11 +216,12 @@ def load_asks(path: Path, template: Template) -> list[Ask]:
     if rows and not {"template_path", "ask"} <= set(cols):
         raise SummaryError(f"{path}: needs the columns {', '.join(ASK_COLUMNS)}")
     paths = {n.path: n.title for n in template.nodes}
-    out = []
+    out, seen = [], set()
     for k, r in enumerate(rows, start=2):
         p, ask = (r.get("template_path") or "").strip(), " ".join((r.get("ask") or "").split())
-        if not ask:
-            continue
+        if not ask or (p, ask) in seen:
+            continue  # a summary's own asks.csv lists each ask once per report: one is enough
+        seen.add((p, ask))
         if p not in paths:
             raise SummaryError(f"{path}:{k}: template_path {p!r} is not a section of {template.source.name}")
         kind0, unit0, _ = parse(ask)

@@ -146,16 +146,21 @@ class Summary:
                    methods=", ".join(f"{m} {by.get(m, 0)}" for m in METHODS))]
         status = Counter(a.status for a in self.answers)
         out.append(_("asks: {path} ({n} asks × {docs} documents: {counts})").format(
-            path=self.dest / "asks.csv", n=len(self.asks), docs=len(self.columns),
+            path=self.dest / "asks.csv", n=len(self.asks), docs=len({a.doc_id for a in self.answers}),
             counts=", ".join(f"{s} {status.get(s, 0)}" for s in STATUSES)))
         out.append(_("summary: {path} (first sheet: the asks with the province total; {rows} rows × {docs} "
                      "documents; {summed} of {n} values summed, the others listed with their reason)").format(
             path=self.dest / "summary.xlsx", rows=len(self.table), docs=len(self.columns), summed=summed,
             n=len(self.values)))
-        spans = {d: p for d, p in self.periods.items() if d in self.columns}
+        spans = {d: p for d, p in self.periods.items() if d in {a.doc_id for a in self.answers}}
         if len(set(spans.values())) > 1:
-            out.append(_("warning: the reports cover different periods ({periods}): no province total adds "
-                         "them").format(periods="; ".join(f"{self.columns[d]} {p or '?'}" for d, p in spans.items())))
+            from .asks_sheet import period_words
+
+            by = Counter(spans.values())
+            main, _n = by.most_common(1)[0]
+            others = "; ".join(f"{self.columns.get(d, d)}: {period_words(p)}" for d, p in spans.items() if p != main)
+            out.append(_("warning: the reports cover different periods ({n} of {main}; {others}): no province total "
+                         "adds them").format(n=by[main], main=period_words(main), others=others))
         un = self.mapping[self.mapping["method"] == "unmapped"]
         if len(un):
             out.append(_("unmapped: {n} sections: {list}").format(n=len(un), list="; ".join(
@@ -219,13 +224,28 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
     table = pd.DataFrame(rows, columns=["template_path", "template_title", "kind", "unit", *columns.values()])
     asks = load_asks(Path(asks_file), tpl) if asks_file else read_asks(tpl)
     periods = dict(zip(documents["doc_id"], documents["period"])) if "period" in documents.columns else {}
-    answers = answer_all(asks, values, columns, texts)
+    reports = {d: h for d, h in columns.items() if d not in same_file(documents, Path(template))}
+    answers = answer_all(asks, values, reports, texts)
     result = Summary(dest, mapping, values, table, ids, columns, left_out, asks, answers, periods)
     write_csv(dest / "mapping.csv", mapping[MAPPING_COLUMNS])
     write_csv(dest / "asks.csv", pd.DataFrame([a.row() for a in answers], columns=ANSWER_COLUMNS))
     pages = review_pages(ok.to_dict("records"))
     write_workbook(dest / "summary.xlsx", result, tpl, sections, (answers, periods, pages, outdir))
     return result
+
+
+def same_file(documents: pd.DataFrame, template: Path) -> set[str]:
+    """The documents that are the template itself (same bytes): an outline answers none of its own asks, so it
+    gets no column on the asks sheet."""
+    import hashlib
+
+    if "sha256" not in documents.columns:
+        return set()
+    try:
+        digest = hashlib.sha256(Path(template).read_bytes()).hexdigest()
+    except OSError:
+        return set()
+    return set(documents.loc[documents["sha256"] == digest, "doc_id"])
 
 
 def headers(documents: pd.DataFrame) -> dict[str, str]:
