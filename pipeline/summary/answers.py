@@ -60,12 +60,14 @@ TOTAL_BEFORE = regex.compile(_phrases(_A["total_before"]).pattern + r"[\s:]*(?:l
 MONEY_VERBS = _phrases(_A["money_verbs"])
 PASSIVE = regex.compile(r"(?i)(?<![\p{L}\p{M}])(?:đã\s+)?được\s+(.+)$")
 TURN_WORDS = {w.casefold() for w in _A["turn_words"]}
+NOT_DONE = regex.compile(_phrases(_A["not_done"]).pattern + r"(?:\s+\S+)?\s*$", regex.IGNORECASE)
 GENERIC_UNITS = {w.casefold() for w in _A["generic_units"]}
 MONEY_HEAD = _phrases(table("asks")["words"]["money_heads"])
 SAME = {k.casefold(): {v.casefold() for v in vs} for k, vs in _A["same_thing"].items()}
 # where a figure's clause ends: punctuation, a dash between words, or a line that starts with a capital (a heading
 # or a new paragraph; a hard-wrapped line goes on in lower case)
 CLAUSE_STOP = regex.compile(r"[;.(:]|\s[-–]\s|\n\s*(?=[\p{Lu}\d])")
+COMMA_STOP = regex.compile(CLAUSE_STOP.pattern + r"|,")
 PART_OPENER = regex.compile(r"(?i)(?<![\p{L}\p{M}])(?:" + "|".join(
     r"\s+".join(map(regex.escape, w.split())) for w in sorted(table("summary")["sums"]["part_openers"], key=len,
                                                              reverse=True)) + r")(?![\p{L}\p{M}])")
@@ -146,17 +148,19 @@ def unit_score(ask_unit: str, value_unit: str, after: str) -> float:
     return 0.0
 
 
-def clause_before(text: str, start: int, reach: int = 120) -> str:
-    """The words of the clause a figure stands in, up to the figure: "MTTQ các xã, phường ban hành trên"."""
+def clause_before(text: str, start: int, reach: int = 120, comma: bool = False) -> str:
+    """The words of the clause a figure stands in, up to the figure: "MTTQ các xã, phường ban hành trên" (``comma``:
+    only from the last comma)."""
     before = text[max(0, start - reach):start]
-    cut = [m.end() for m in CLAUSE_STOP.finditer(before)]
+    cut = [m.end() for m in (COMMA_STOP if comma else CLAUSE_STOP).finditer(before)]
     return " ".join(before[cut[-1] if cut else 0:].split())
 
 
-def clause_after(text: str, end: int, reach: int = 80) -> str:
-    """The figure's own noun phrase and what follows it in its clause: "văn bản hướng dẫn, triển khai"."""
+def clause_after(text: str, end: int, reach: int = 80, comma: bool = False) -> str:
+    """The figure's own noun phrase and what follows it in its clause: "văn bản hướng dẫn, triển khai" (``comma``:
+    only up to the next comma)."""
     after = text[end:end + reach]
-    stop = CLAUSE_STOP.search(after)
+    stop = (COMMA_STOP if comma else CLAUSE_STOP).search(after)
     return " ".join(after[:stop.start() if stop else len(after)].split())
 
 
@@ -273,8 +277,11 @@ def candidates(ask: Ask, vals: pd.DataFrame, texts: dict[str, str], why: pd.Seri
         near = " ".join((before, str(r["text"]), clause_after(text, end) if end is not None else ""))
         cs, thing, whole = context_score(words, r["context"] or r["text"], near)
         sentence = (r["context"] or r["text"]) + " " + near
-        if words.required and not any(_has(nfc(sentence), w) for w in words.required):
-            continue  # "tiếp nhận 9 đơn thư" is no answer to "số đơn thư được giải quyết"
+        if words.required:  # "tiếp nhận 9 đơn thư" is no answer to "số đơn thư được giải quyết", nor is
+            own = nfc(" ".join((before, str(r["text"]), clause_after(text, end, comma=True) if end is not None
+                                else "")))  # "06 đơn đang tiếp tục giải quyết"
+            if not any(_has(own, w) and not NOT_DONE.search(own.split(w)[0][-25:]) for w in words.required):
+                continue
         if strict and (thing < (0.5 if strict == 1 else 0.6) or (not words.thing and context_hits(words, sentence) < 3)):
             continue
         value, number = r["value"], sums.number(r["value"])
@@ -391,8 +398,20 @@ def answer(ask: Ask, doc_id: str, scopes: list[pd.DataFrame], why: pd.Series, te
         return fill(keep, "parts", _fmt(sum(c.number for c in keep)), q)
     close = [c for c in keep if c.score >= best.score - TIE]
     if len(close) > 1 and _one_sentence([rows[c.i] for c in close], texts):
-        # "đã hòa giải 58 vụ việc, hòa giải thành 51 vụ việc": of one sentence's figures the first is the whole
-        first = min(close, key=lambda c: _int(rows[c.i]["char_start"]) or 0)
+        # of one sentence's figures, the one whose own words (up to a comma) say the ask's, else the first: "tồn
+        # đọng … chuyển sang 06 đơn, số đơn phát sinh tiếp nhận mới … là 67 đơn" answers "số đơn thư tiếp nhận"
+        # with 67; "đã hòa giải 58 vụ việc, hòa giải thành 51 vụ việc" answers "số vụ việc" with 58
+        words = ask_words(ask)
+
+        def tight(c: Cand) -> int:
+            r = rows[c.i]
+            text, st, en = texts.get(r["doc_id"], ""), _int(r["char_start"]), _int(r["char_end"])
+            if st is None or en is None:
+                return 0
+            own = nfc(" ".join((clause_before(text, st, comma=True), clause_after(text, en, comma=True))))
+            return sum(1 for w in words.weights if _has(own, w))
+
+        first = min(close, key=lambda c: (-tight(c), _int(rows[c.i]["char_start"]) or 0))
         return fill([first], "reported", first.value, rows[first.i]["qualifier"])
     if len({c.value for c in close}) > 1:  # as likely as each other and different: the analyst decides
         return fill(close, "conflict", best.value, quals[0])
@@ -469,3 +488,49 @@ def answer_all(asks: list[Ask], values: pd.DataFrame, columns: dict[str, str], t
 
 
 __all__ = ["ANSWER_COLUMNS", "Answer", "STATUSES", "answer", "answer_all", "candidates", "terms", "unit_score"]
+
+
+def place_by_answers(mapping: pd.DataFrame, values: pd.DataFrame, at: pd.Series, asks: list[Ask],
+                     texts: dict[str, str]) -> pd.DataFrame:
+    """A section the mapping could only place by its parent (``inherited``) goes to the template section whose ask
+    its own figures answer plainly: "c) Tham gia hòa giải ở cơ sở và tiếp công dân" under a heading mapped to "3"
+    holds "hòa giải 58 vụ việc" and "87,9%", which answer the asks of 3.1, so it is placed at 3.1 (method
+    ``title``: by its content). Only a place under the inherited one is taken, and only by an answer that would
+    be taken from anywhere in the report (the strict reading); the section's own inheriting children follow it."""
+    if not asks or mapping.empty:
+        return mapping
+    m = mapping.copy()
+    why = structural_reasons(values, texts)
+    moved: dict[tuple[str, str], tuple[str, str]] = {}  # (doc, section path) → (template path, title)
+    for k in range(len(m)):
+        row = m.iloc[k]
+        doc, path = row["doc_id"], row["section_path"]
+        parent = next((moved[(doc, p)] for p in _ancestors(path) if (doc, p) in moved), None)
+        if row["method"] != "inherited":
+            continue
+        if parent is not None:
+            m.iloc[k, m.columns.get_loc("template_path")], m.iloc[k, m.columns.get_loc("template_title")] = parent
+        own = values[at == k]
+        if own.empty:
+            continue
+        here = m.iloc[k]["template_path"]
+        best = None
+        for a in asks:
+            if not (a.template_path.startswith(here + " > ") or (here == "" and a.template_path)):
+                continue
+            cands = candidates(a, own, texts, why, strict=2)
+            if cands and (best is None or cands[0].score > best[0]):
+                best = (cands[0].score, a)
+        if best is not None:
+            score, a = best
+            m.iloc[k, m.columns.get_loc("template_path")] = a.template_path
+            m.iloc[k, m.columns.get_loc("template_title")] = a.template_title
+            m.iloc[k, m.columns.get_loc("method")] = "title"
+            m.iloc[k, m.columns.get_loc("score")] = round(min(1.0, score), 2)
+            moved[(doc, path)] = (a.template_path, a.template_title)
+    return m
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split(" > ")
+    return [" > ".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]

@@ -14,7 +14,7 @@ import pandas as pd
 from ..i18n import _
 from ..outputs.files import read_table, review_pages, write_csv
 from . import sums
-from .answers import ANSWER_COLUMNS, Answer, answer_all
+from .answers import ANSWER_COLUMNS, Answer, answer_all, place_by_answers
 from .asks import Ask, load_asks, read_asks
 from .mapping import MAPPING_COLUMNS, Match, Scorer, Texts, Vectoriser, map_document
 from .template import Node, SummaryError, Template, link_parents, load_template
@@ -184,6 +184,8 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
         raise SummaryError(f"not a folder: {dest}")
     ind, sections, documents = tables["indicators"], tables["sections"], tables["documents"]
     mapping = build_mapping(tpl, sections, texts)
+    asks = load_asks(Path(asks_file), tpl) if asks_file else read_asks(tpl)
+    mapping = place_by_answers(mapping, ind, locate(ind, mapping), asks, texts)
 
     at = locate(ind, mapping)
     values = ind.copy()
@@ -222,7 +224,6 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
             ids[(r, head)] = g["id"].tolist()
         rows.append(row)
     table = pd.DataFrame(rows, columns=["template_path", "template_title", "kind", "unit", *columns.values()])
-    asks = load_asks(Path(asks_file), tpl) if asks_file else read_asks(tpl)
     periods = dict(zip(documents["doc_id"], documents["period"])) if "period" in documents.columns else {}
     reports = {d: h for d, h in columns.items() if d not in same_file(documents, Path(template))}
     answers = answer_all(asks, values, reports, texts)
