@@ -21,6 +21,7 @@ from pathlib import Path
 import regex
 
 from ..grammar import table
+from ..i18n import _
 from .template import SummaryError, Template
 
 ASK_COLUMNS = ["template_path", "template_title", "ask", "kind", "unit", "context"]
@@ -90,7 +91,7 @@ def unit_of(kind: str, thing: str) -> str:
     from ..executors import extractor
 
     probe = "có 12 " + thing + " trong năm"  # words after the noun: the segmenter reads it whole
-    unit, _ = extractor().counted_noun(probe, 6)
+    unit, _end = extractor().counted_noun(probe, 6)
     return unit or ""
 
 
@@ -206,15 +207,15 @@ def load_asks(path: Path, template: Template) -> list[Ask]:
     is read from the ask's words; a template_path the template lacks is a one-line error naming the line."""
     path = Path(path)
     if not path.is_file():
-        raise SummaryError(f"asks file not found: {path}")
+        raise SummaryError(_("asks file not found: {path}").format(path=path))
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
             cols = rows[0].keys() if rows else []
     except (UnicodeDecodeError, csv.Error) as e:
-        raise SummaryError(f"{path}: cannot be read as a UTF-8 CSV ({e})") from None
+        raise SummaryError(_("{path}: cannot be read as a UTF-8 CSV ({error})").format(path=path, error=e)) from None
     if rows and not {"template_path", "ask"} <= set(cols):
-        raise SummaryError(f"{path}: needs the columns {', '.join(ASK_COLUMNS)}")
+        raise SummaryError(_("{path}: needs the columns {columns}").format(path=path, columns=", ".join(ASK_COLUMNS)))
     paths = {n.path: n.title for n in template.nodes}
     out, seen = [], set()
     for k, r in enumerate(rows, start=2):
@@ -223,11 +224,13 @@ def load_asks(path: Path, template: Template) -> list[Ask]:
             continue  # a summary's own asks.csv lists each ask once per report: one is enough
         seen.add((p, ask))
         if p not in paths:
-            raise SummaryError(f"{path}:{k}: template_path {p!r} is not a section of {template.source.name}")
-        kind0, unit0, _ = parse(ask)
+            raise SummaryError(_("{path}:{line}: template_path {value} is not a section of {template}").format(
+                path=path, line=k, value=repr(p), template=template.source.name))
+        kind0, unit0, _thing = parse(ask)
         kind = (r.get("kind") or "").strip() or kind0
         if kind not in KINDS:
-            raise SummaryError(f"{path}:{k}: kind {kind!r} is not one of {', '.join(KINDS)}")
+            raise SummaryError(_("{path}:{line}: kind {value} is not one of {kinds}").format(
+                path=path, line=k, value=repr(kind), kinds=", ".join(KINDS)))
         unit = (r.get("unit") or "").strip() if r.get("unit") is not None else ""
         if not unit:
             unit = unit0 if kind == kind0 else unit_of(kind, ask)

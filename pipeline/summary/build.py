@@ -26,23 +26,25 @@ STATUSES = ("reported", "parts", "conflict", "not reported")
 
 def read_outdir(outdir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     if not outdir.is_dir():
-        raise SummaryError(f"OUTDIR not found: {outdir} (run vnreport extract first)")
+        raise SummaryError(_("OUTDIR not found: {path} (run vnreport extract first)").format(path=outdir))
     missing = [t for t in TABLES if not (outdir / t).is_file()]
     if missing:
-        raise SummaryError(f"{outdir} has no {', '.join(missing)}: not an extract OUTDIR (run vnreport extract)")
+        raise SummaryError(_("{path} has no {files}: not an extract OUTDIR (run vnreport extract)").format(
+            path=outdir, files=", ".join(missing)))
     tables = {}
     for t in TABLES:
         try:
             tables[t[:-4]] = read_table(outdir / t)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
-            raise SummaryError(f"{outdir / t} cannot be read ({type(e).__name__})") from None
+            raise SummaryError(_("{path} cannot be read ({error})").format(path=outdir / t, error=type(e).__name__)) from None
     need = {"indicators": ["doc_id", "kind", "value", "unit", "qualifier", "section_path", "id", "per"],
             "sections": ["doc_id", "section_path", "title", "char_start", "char_end"],
             "documents": ["doc_id", "status"]}
     for key, cols in need.items():
         lack = [c for c in cols if c not in tables[key].columns]
         if lack:
-            raise SummaryError(f"{outdir / (key + '.csv')} lacks column(s) {', '.join(lack)}")
+            raise SummaryError(_("{path} lacks column(s) {columns}").format(path=outdir / (key + ".csv"),
+                                                                           columns=", ".join(lack)))
     for c in ("origin", "total", "table", "row", "col", "char_start", "char_end", "context", "text"):
         if c not in tables["indicators"].columns:
             tables["indicators"][c] = ""
@@ -181,7 +183,7 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
     tpl = load_template(Path(template))
     dest = Path(dest) if dest is not None else outdir
     if dest.exists() and not dest.is_dir():
-        raise SummaryError(f"not a folder: {dest}")
+        raise SummaryError(_("not a folder: {path}").format(path=dest))
     ind, sections, documents = tables["indicators"], tables["sections"], tables["documents"]
     mapping = build_mapping(tpl, sections, texts)
     asks = load_asks(Path(asks_file), tpl) if asks_file else read_asks(tpl)

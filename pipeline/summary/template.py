@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
 from ..ingest import SUPPORTED, IngestError, ingest, nfc_view, read_text_blocks
 from ..segment import segment
 
@@ -62,22 +63,24 @@ class Template:
 def load_template(path: Path) -> Template:
     path = Path(path)
     if not path.is_file():
-        raise SummaryError(f"template not found: {path}")
+        raise SummaryError(_("template not found: {path}").format(path=path))
     if path.suffix.lower() not in SUPPORTED:
-        raise SummaryError(f"template {path.name}: unsupported file type '{path.suffix or '(none)'}' "
-                           f"(use {', '.join(SUPPORTED)})")
+        raise SummaryError(_("template {name}: unsupported file type '{suffix}' (use {types})").format(
+            name=path.name, suffix=path.suffix or "(none)", types=", ".join(SUPPORTED)))
     try:
         doc = ingest(path, path.stem, path.name)
     except IngestError as e:
-        raise SummaryError(f"template {path.name}: {e}") from None
+        raise SummaryError(_("template {name}: {error}").format(name=path.name, error=e)) from None
     except Exception as e:  # noqa: BLE001 — a corrupt file is a user error, not a traceback
-        raise SummaryError(f"template {path.name} could not be read ({type(e).__name__}: {e})") from None
+        raise SummaryError(_("template {name} could not be read ({error})").format(
+            name=path.name, error=f"{type(e).__name__}: {e}")) from None
     text, back = nfc_view(doc.text)
     blocks = read_text_blocks(text) if back else doc.blocks
     outline = segment(text, blocks)
     secs = outline.sections
     if not secs:
-        raise SummaryError(f"template {path.name} has no numbered headings (Phần thứ nhất, I., 1., 1.1. …)")
+        raise SummaryError(_("template {name} has no numbered headings (Phần thứ nhất, I., 1., 1.1. …)").format(
+            name=path.name))
     nodes = [Node(s.path, s.level, s.title,
                   own_text(text, s.start, s.end, secs[k + 1].start if k + 1 < len(secs) else None))
              for k, s in enumerate(secs)]
@@ -95,7 +98,7 @@ def outline_text(template: Path) -> str:
     """The template's outline as the summary uses it: one line per section, indented by depth."""
     t = load_template(Path(template))
     width = max(len(n.path) for n in t.nodes)
-    lines = [f"{t.source.name}: {len(t.nodes)} sections"]
+    lines = [_("{name}: {n} sections").format(name=t.source.name, n=len(t.nodes))]
     for n in t.nodes:
         lines.append(f"{n.path:<{width}}  {'  ' * n.depth}{n.title}")
     return "\n".join(lines)
