@@ -23,7 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from .. import i18n
 from ..outputs.files import pgettext
 from . import sums
-from .workbook import GRID, HEAD_FILL, HEAD_FONT, LINE, WRAP_TOP, lines_needed, page_setup
+from .sheets import (GRID, HEAD_FILL, HEAD_FONT, LINE, WRAP_TOP, headings_for, lines_needed, page_setup,
+                     sheet_name)
 
 PARTS_FILL = PatternFill("solid", fgColor="FFF2CC")
 CONFLICT_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -104,8 +105,6 @@ def _missing(c) -> None:
 
 def asks_sheet(wb, result, answers, periods: dict[str, str], pages: dict[str, str], outdir: Path) -> None:
     """``answers``: every (ask, document) answer in ask order then column order (answers.answer_all)."""
-    from .workbook import headings_for, sheet_name
-
     ws = wb.create_sheet(sheet_name("Asks"), 0)
     docs = list(dict.fromkeys(a.doc_id for a in answers))
     heads = headings_for()
