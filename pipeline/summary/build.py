@@ -210,7 +210,7 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
     s["_unit"] = [unit_key(k, u) for k, u in zip(s["kind"], s["unit"])]
     s["_num"] = [sums.number(v) for v in s["value"]]
     keys = sorted({(p, k, u) for p, k, u in zip(s["template_path"], s["kind"], s["_unit"])},
-                  key=lambda x: (order.get(x[0], 1 << 30), kinds.get(x[1], 9), x[2].casefold()))
+                  key=lambda x: (order.get(x[0], 1 << 30), kinds.get(x[1], 9), vietnamese_order(x[2])))
     titles = {n.path: n.title for n in tpl.nodes}
     rows, ids = [], {}
     groups = {key: g for key, g in s.groupby(["template_path", "kind", "_unit", "doc_id"], sort=False)}
@@ -249,6 +249,20 @@ def same_file(documents: pd.DataFrame, template: Path) -> set[str]:
     except OSError:
         return set()
     return set(documents.loc[documents["sha256"] == digest, "doc_id"])
+
+
+def vietnamese_order(word: str) -> tuple:
+    """A sort key in Vietnamese alphabetical order: letters by their base (tone marks second), đ after d, so
+    "bản làng" comes before "buổi" and "đơn" after "dân"."""
+    import unicodedata
+
+    base, marks = [], []
+    for ch in unicodedata.normalize("NFD", word.casefold()):
+        if unicodedata.combining(ch):
+            marks.append(ch)
+        else:
+            base.append("d\uffff" if ch == "đ" else ch)
+    return "".join(base), "".join(marks)
 
 
 def headers(documents: pd.DataFrame) -> dict[str, str]:
