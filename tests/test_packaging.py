@@ -45,10 +45,10 @@ def test_wheel_holds_the_rules_and_the_page_assets(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     rules = {p.name for p in (ROOT / "patterns").glob("*.toml")}
     assert rules and {f"pipeline/patterns/{n}" for n in rules} <= names
-    base = ROOT / "pipeline" / "outputs" / "review_assets"
+    base = ROOT / "pipeline" / "outputs" / "review" / "assets"
     assets = {p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()}  # the page's catalogues too
     assert any(a.startswith("i18n/") for a in assets)
-    assert {f"pipeline/outputs/review_assets/{n}" for n in assets} <= names
+    assert {f"pipeline/outputs/review/assets/{n}" for n in assets} <= names
     catalogues = {str(p.relative_to(ROOT)) for p in (ROOT / "pipeline" / "locales").rglob("*.po")}
     assert catalogues and catalogues <= names  # the gettext catalogues: without them the CLI speaks English
     assert not any(n.startswith(("tests/", "corpus/")) for n in names)

@@ -55,7 +55,7 @@ def three(tmp_path_factory):
 
 def _fail_for_b(what: str, monkeypatch) -> None:
     """Make one writer fail for document b (its rows, not the failed row written for it afterwards)."""
-    from pipeline.outputs import review
+    from pipeline.outputs.review import writer
 
     if what == "text":
         real = files.write_bytes
@@ -108,14 +108,14 @@ def _fail_for_b(what: str, monkeypatch) -> None:
 
         monkeypatch.setattr(files.TableStream, "append", append)
     elif what == "review":
-        real = review.document_page
+        real = writer.document_page
 
         def page(doc, *a, **k):
             if doc["doc_id"] == "b":
                 raise ValueError("Unknown URL type: 'review/b.html'")
             return real(doc, *a, **k)
 
-        monkeypatch.setattr(review, "document_page", page)
+        monkeypatch.setattr(writer, "document_page", page)
     elif what == "spacy":
         from spacy.tokens import DocBin
 

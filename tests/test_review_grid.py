@@ -64,14 +64,14 @@ def test_catalogues_have_the_same_keys_and_placeholders():
 
 
 def _used_keys() -> tuple[set[str], set[str]]:
-    """(keys named literally, prefixes of keys built at run time) by the templates, the script and review.py."""
+    """(keys named literally, prefixes of keys built at run time) by the templates, the script and review/*.py."""
     literal, prefixes = set(), set()
     for name in ("document.html", "index.html", "grid.html"):
         literal |= set(re.findall(r"\{\{@\s*([\w.]+)", (review.ASSETS / name).read_text(encoding="utf-8")))
     js = (review.ASSETS / "review.js").read_text(encoding="utf-8")
     literal |= set(re.findall(r"\b(?:t|has)\('([\w.]*\w)'", js))
     prefixes |= set(re.findall(r"\b(?:t|has)\('([\w]+\.)' \+", js))
-    py = Path(review.__file__).read_text(encoding="utf-8")
+    py = "".join(p.read_text(encoding="utf-8") for p in sorted(Path(review.__file__).parent.glob("*.py")))
     literal |= set(re.findall(r"\btr\(strings, \"([\w.]+)\"", py))
     prefixes |= set(re.findall(r"f\"([\w]+\.)\{", py))
     return literal, prefixes
