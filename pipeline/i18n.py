@@ -4,7 +4,7 @@ Python strings are written in English inside ``_()`` and translated by a gettext
 ``pipeline/locales/<lang>/LC_MESSAGES/vnreport.po``, read with Babel (``read_po`` → ``write_mo`` in memory →
 ``babel.support.Translations``), so the catalogue is the one text file a translator edits and no compiled ``.mo``
 is kept in the repository. ``pybabel extract`` finds the strings (``babel.cfg``); a test fails when one has no
-Vietnamese. The review page's own strings are a JSON catalogue beside its assets (``review_assets/i18n/``).
+Vietnamese. The review page's own strings are a JSON catalogue beside its assets (``outputs/review/assets/i18n/``).
 
 CSV files keep the contract's column names and values (they are for programs), whatever the language.
 """

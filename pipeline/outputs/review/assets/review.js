@@ -10,7 +10,7 @@
  * Export: decisions.csv, "id,decision,value,note", UTF-8 with BOM, every row with a decision in force.
  *
  * Every word shown to a person comes from the page's catalogue (<script id="review-i18n">, inlined from
- * review_assets/i18n/<lang>.json when the page was written): t(key, params) looks it up and fills its {name}s.
+ * review/assets/i18n/<lang>.json when the page was written): t(key, params) looks it up and fills its {name}s.
  * Ids, data attributes, keys and the CSV are the same in every language.
  */
 (function () {
