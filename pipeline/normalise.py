@@ -39,13 +39,16 @@ def ambiguous(s: str) -> bool:
 ROMAN_Q = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
-def months_of_year(nm: str | None, half: str | None, q: str | None, y: str) -> str | None:
+def months_of_year(nm: str | None, half: str | None, q: str | None, y: str, q2: str | None = None) -> str | None:
     """"6 tháng đầu năm 2024" → 2024-01/2024-06, "6 tháng cuối năm" → 2024-07/2024-12, "9 tháng năm 2023" →
-    2023-01/2023-09, "quý III/2024" → 2024-07/2024-09."""
+    2023-01/2023-09, "quý III/2024" → 2024-07/2024-09, quarters I to II ("quý I - II/2024") → 2024-01/2024-06."""
     year = year4(y)
     if q:
         k = ROMAN_Q.get(q.upper()) or int(q)
-        a, b = 3 * k - 2, 3 * k
+        k2 = (ROMAN_Q.get(q2.upper()) or int(q2)) if q2 else k
+        if k2 < k or (q2 and k2 == k):
+            return None
+        a, b = 3 * k - 2, 3 * k2
     else:
         n = {"ba": 3, "sáu": 6, "chín": 9}.get(nm.lower()) or int(nm)
         if not 1 <= n <= 11:

@@ -115,12 +115,16 @@ class Extractor:
             if v:
                 yield Cand("date", self._digits(m), span, prio, {"value": v})
         elif kind == "period":
-            if "nm" in g or "q" in g:  # "6 tháng đầu năm 2024", "quý III/2024": months of a year
-                v = N.months_of_year(g.get("nm"), g.get("half"), g.get("q"), g["y"])
+            if "nm" in g or "q" in g:  # "6 tháng đầu năm 2024", "quý III/2024", "quý I - II/2024": months of a year
+                v = N.months_of_year(g.get("nm"), g.get("half"), g.get("q"), g["y"], g.get("q2"))
                 if v:
                     yield Cand("period", self._digits(m), span, prio, {"value": v})
                 return
-            if "a" in g:
+            if "ys" in g:  # "từ năm 2019 đến ngày 31/5/2024": from the first day of the year (or month)
+                a, b = N.iso_date("1", g.get("ms") or "1", g["ys"]), N.parse_dmy(g["b"])
+            elif "ye" in g:  # "từ ngày 01/7/2024 đến hết năm 2025": to the last day of the year
+                a, b = N.parse_dmy(g["a"]), N.iso_date("31", "12", g["ye"])
+            elif "a" in g:
                 a, b = N.parse_dmy(g["a"]), N.parse_dmy(g["b"])
             elif "d1" in g:  # the first date borrows the second's year (and month: "20 - 21/9/2023")
                 b = N.parse_dmy(g["b"])
