@@ -380,13 +380,23 @@ class Extractor:
         if sp and all(w in NUMBER_WORDS for w in sp.group(1).split()):
             pos = sp.end()  # "01 (một) hội nghị"
         toks = []
+        new_line_capital = False
         for t in TOKEN.finditer(text, pos, min(len(text), pos + 90)):
             gap = text[toks[-1].end() if toks else pos:t.start()]
             if gap.count("\n") > 2 or "\t" in gap or (toks and len(toks) >= 6):
                 break  # a tab is a table cell's edge
             if "\n" in gap and not toks and t.group()[:1].isupper() and not tag_only:
-                return None, pos  # "Biểu mẫu 1⏎Công tác …": a new line's capital is not what the number counts
+                new_line_capital = True
             toks.append(t)
+        if new_line_capital:
+            # "Biểu mẫu 1⏎Công tác …": a new line's capital is not what the number counts — unless it is a listed
+            # counted noun that runs on as the sentence's words ("tổ chức 04⏎Hội nghị quán triệt"), not a label
+            low = [t.group().lower() for t in toks]
+            phrase = next((p for p in self.nouns if tuple(low[:len(p)]) == p), None)
+            line_end = text.find("\n", toks[0].start()) if toks else -1
+            rest = text[toks[0].start():line_end if line_end >= 0 else len(text)] if toks else ""
+            if phrase is None or regex.search(r"[:=]", rest[:60]):
+                return None, pos
         while toks and toks[0].group() in ("“", "\"", "‘", "*", "_"):  # quotes and Markdown emphasis
             toks = toks[1:]
         if not toks or not WORD.fullmatch(toks[0].group()):
