@@ -15,7 +15,9 @@ from .records import Block, Section
 PART_ORDINALS = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười"]
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
-MARKUP = re.compile(r"^(?:\s|#{1,6}\s|\*{1,3}|_{2}|\[bookmark:[^\]]*\])*")
+# what may stand before a heading's label on its line: white space, Markdown (#, **, __), a bookmark, and a
+# decoration run that a conversion joined onto the heading's line ("-----PHẦN I", "________ PHẦN II. …", "=====I.")
+MARKUP = re.compile(r"^(?:\s|#{1,6}\s|(?:[-_=~—–*·•][ \t]*){3,}|\*{1,3}|_{2}|\[bookmark:[^\]]*\])*")
 PART = re.compile(r"(?i)^phần\s+(?:thứ\s+(\w+)|([IVX]+)\b|(một|hai|ba|bốn|năm|sáu)\s*$|(một|hai|ba|bốn|năm|sáu)\s*[:.\-–])")
 ROMAN_H = re.compile(r"^([IVXLC]{1,6})\s*[.\-–:)]\s*(\S.*)$")
 MULTI_H = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})(?:\.\s*|\s+)(\S.*)$")

@@ -127,3 +127,24 @@ def test_a_zero_in_a_number_is_no_heading():
     assert parse_heading("2.0 Chỉ số năng lực cạnh tranh cấp tỉnh đạt 65,1 điểm") is None
     assert parse_heading("1.0. Kết quả") is None
     assert parse_heading("2.1. Kết quả") == (3, "2.1", "Kết quả")
+
+
+def test_heading_after_a_decoration_on_its_line(extractor):
+    """A conversion that joins a rule line onto the heading's line ("-----PHẦN I", "________ PHẦN II. …") keeps the
+    heading; the values under it (and on its line) take its path."""
+    from pipeline.records import Document
+
+    for deco in ("-----", "________ ", "=====", "—————", "* * * ", "_____________"):
+        assert parse_heading(f"{deco}PHẦN I") == (0, "PHẦN I", ""), deco
+        assert parse_heading(f"{deco}II. KẾT QUẢ CÔNG TÁC") == (1, "II", "KẾT QUẢ CÔNG TÁC"), deco
+    assert parse_heading("------ 12 hộ được hỗ trợ") is None
+    assert parse_heading("...2.1. Chi tiết") is None
+    text = ("-----PHẦN I\nKẾT QUẢ\n________ I. CÔNG TÁC TUYÊN TRUYỀN\nTổ chức 12 hội nghị.\n"
+            "_____________ PHẦN II. NHIỆM VỤ NĂM 2025: phấn đấu kết nạp 300 hội viên\n1. Tập trung 5 nhiệm vụ.\n")
+    got, _ = paths(text)
+    assert [p for p, _ in got] == ["PHẦN I", "PHẦN I > I", "PHẦN II", "PHẦN II > 1"]
+    assert got[0][1] == "KẾT QUẢ"
+    doc = Document("d", "d.txt", "txt", text=text, blocks=read_text_blocks(text))
+    rows = extractor.run(doc, segment(text, doc.blocks))
+    assert [(r.value, r.section_path) for r in rows if r.kind == "count"] == [
+        (12, "PHẦN I > I"), (300, "PHẦN II"), (5, "PHẦN II > 1")]
