@@ -35,3 +35,34 @@ def test_ranges_give_two_rows(extractor):
     got = sorted((r.kind, r.value, r.qualifier, r.per, r.unit) for r in rows)
     assert got == [("count", 3, "từ", "", "buổi"), ("count", 5, "đến", "", "buổi"),
                    ("money", 20000000, "từ", "hộ", "VND"), ("money", 30000000, "đến", "hộ", "VND")]
+
+
+def test_page_furniture_of_converted_pdf_text(extractor):
+    """Page-number lines of a text converted from PDF are read past: "- 12 -", "Trang 12/35", a bare number beside a
+    form feed or in the run of page numbers (a page or more apart); a bare number after its label stays its value;
+    offsets and texts stay the document's own."""
+    from pipeline.extraction.extractor import page_furniture
+
+    para = "Hội đã tổ chức nhiều hoạt động tuyên truyền cho hội viên tại các chi hội trên địa bàn xã. " * 8
+    text = (para + "\n\n2\n\n" + para + "kết nạp\n\n3\n\n45 hội viên mới. " + para + "\n\nSố chi hội:\n\n12\n\n"
+            + para + "\n\f4\n" + para + "đạt 95\n\n- 5 -\n\n% kế hoạch;\nTrang 6/9\nSTT\n1\nXã A\n2\nXã B\n")
+    spans = [text[a:z].strip() for a, z in page_furniture(text, ["trang"])]
+    assert spans == ["2", "3", "4", "- 5 -", "Trang 6/9"]
+    rows = run_text(extractor, text)
+    got = [(r.kind, r.value, r.unit) for r in rows]
+    assert ("count", 45, "hội viên") in got and ("count", 12, "chi hội") in got
+    assert ("percent", 95, "%") in got
+    assert not any(r.value in (2, 3, 4, 5) for r in rows)
+    for r in rows:
+        assert text[r.char_start:r.char_end] == r.text
+    pct = next(r for r in rows if r.kind == "percent")
+    assert "- 5 -" not in pct.context  # the sentence reads on across the page break
+
+
+def test_quarter_and_month_runs_normalise():
+    from pipeline.normalise import months_of_year
+
+    assert months_of_year(None, None, "I", "2024", "II") == "2024-01/2024-06"
+    assert months_of_year(None, None, "2", "2025", "4") == "2025-04/2025-12"
+    assert months_of_year(None, None, "III", "2024", "II") is None
+    assert months_of_year(None, None, "III", "2024") == "2024-07/2024-09"

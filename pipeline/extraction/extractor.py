@@ -67,6 +67,48 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+def page_furniture(text: str, page_words: list[str]) -> list[tuple[int, int]]:
+    """Page-number lines of a text converted from PDF (its own furniture, not the report's words): a line holding
+    only "- 12 -", "Trang 12", "Trang 12/35" — or a bare "12" / "12/35" next to a form feed or in the run of page
+    numbers the document carries (12 one page, 13 the next). Each span is the line with the line breaks after it,
+    so that a sentence a page break cut reads on across it."""
+    rx = regex.compile(r"[ \t\u00a0\f\r]*(?:[-–—][ \t]*(?P<d>[0-9]{1,4})[ \t]*[-–—]|(?i:%s)\.?[ \t]*(?P<w>[0-9]{1,4})"
+                       r"(?:[ \t]*/[ \t]*[0-9]{1,4})?|(?P<b>[0-9]{1,4})(?:[ \t]*/[ \t]*[0-9]{1,4})?)[ \t\u00a0\f\r]*"
+                       % "|".join(regex.escape(w) for w in sorted(page_words, key=len, reverse=True) or ["trang"]))
+    found = []  # (start, end of the span, number, sure)
+    for m in regex.finditer(r"[^\n\f]+", text):  # a form feed ends a line as a line break does
+        pm = rx.fullmatch(m.group())
+        if not pm:
+            continue
+        end = m.end()
+        while end < len(text) and text[end] in "\n\f\r":
+            end += 1
+        lo = m.start()
+        while lo > 0 and text[lo - 1] in "\n\f\r \t":
+            lo -= 1
+        near_ff = "\f" in text[lo:end]
+        n = int(pm.group("d") or pm.group("w") or pm.group("b"))
+        found.append((m.start(), end, n, bool(pm.group("d") or pm.group("w")) or near_ff))
+    out = []
+    for k, (a, z, n, sure) in enumerate(found):
+        if not sure:  # a bare number: a page number only in the run of its neighbours, a page or more apart
+            sure = any(n2 == n - 1 and 300 <= a - a2 <= 12000 for a2, _, n2, _ in found[:k]) or \
+                any(n2 == n + 1 and 300 <= a2 - a <= 12000 for a2, _, n2, _ in found[k + 1:])
+        if sure:
+            out.append((a, z))
+    return out
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the page furniture blanked (one space a character: offsets hold) and form feeds as spaces."""
+    if not spans and "\f" not in text:
+        return text
+    chars = list(text.replace("\f", " "))
+    for a, z in spans:
+        chars[a:z] = " " * (z - a)
+    return "".join(chars)
+
+
 class Extractor:
     def __init__(self, grammar: Grammar | None = None):
         self.g = grammar or load()
@@ -100,6 +142,7 @@ class Extractor:
         # each rule tried only where its match can start (scan.py): the same matches as finditer, a fraction
         # of the time
         self.plan = Plan(self.g.rules)
+        self.page_words = [w.lower() for w in lex.get("page_words", ["trang"])]
 
     # ------------------------------------------------------------------ proposals
     def proposals(self, text: str):
@@ -276,10 +319,16 @@ class Extractor:
         lo = max(0, s - 160)
         left = text[lo:s]
         cue = ""
-        mc = regex.search(r"(?:[ \t]*(:)|[ \t]+(là|bằng)|[ \t]*(=))[ \t]*$", left)
+        # the cue, then the number on the same line or on the next line of a converted PDF ("Số chi hội:⏎⏎12")
+        mc = regex.search(r"(?:[ \t]*(:)|[ \t]+(là|bằng)|[ \t]*(=))[ \t]*(?:\n[ \t]*){0,2}\Z", left)
         if mc:
             cue = mc.group(1) or mc.group(2) or mc.group(3)
             left = left[:mc.start()]
+            if "\n" in mc.group(0):  # the number on its own line: only a number, after a label that says "số …"
+                line = text[s:text.find("\n", s) if "\n" in text[s:] else len(text)]
+                if not regex.fullmatch(r"[0-9]+(?:[.,][0-9]+)*[ \t]*", line) or not regex.search(
+                        r"(?i)(?:^|[\n.;:(•+\-–])[ \t]*(?:tổng[ \t]+)?số(?:[ \t]+lượng)?[ \t]+[^\n]*$", left):
+                    return None
         elif not left.endswith((" ", "\t")):
             return None
         starts = [x.end() for x in CLAUSE_START.finditer(left)]
@@ -555,9 +604,11 @@ class Extractor:
             ) -> list[Indicator]:
         """``doc`` holds the NFC text the rules read (and its blocks); ``orig``/``back`` map offsets back to
         the text the user sees when NFC changed it."""
-        ntext = doc.text
+        # the rules read the text without its page furniture (page-number lines and form feeds of a text converted
+        # from PDF); offsets are unchanged and every row's text is still the document's own
+        ntext = mask(doc.text, page_furniture(doc.text, self.page_words))
         self._text = ntext
-        self._orig = orig if orig is not None else ntext
+        self._orig = orig if orig is not None else doc.text
         o = (lambda i: back[i]) if back else (lambda i: i)
         tables = [b for b in doc.blocks if b.kind == "table"]
         cells, skip = read_tables(doc.blocks, ntext, outline, self.scales,
