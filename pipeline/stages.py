@@ -1,9 +1,11 @@
 """One document through the stages after ingest: an NFC view of its text, segment (the heading tree), extract
-(the indicator rows) and the letterhead (the report's metadata). Every executor runs this for every document."""
+(the indicator rows), the letterhead (the report's metadata) and check (notes on the values that contradict the
+report: ``checks/``). Every executor runs this for every document."""
 from __future__ import annotations
 
 import dataclasses
 
+from .checks import check
 from .extraction import Extractor
 from .ingest import nfc_view, read_text_blocks
 from .metadata import Letterhead
@@ -26,6 +28,7 @@ def process(doc: Document, extractor: Extractor, letterhead: Letterhead | None =
     letterhead = letterhead or Letterhead(doc_types=list(extractor.g.doc_types))
     first = outline.sections[0].start if outline.sections else None
     meta = letterhead.read(view.text, first, extractor.values)
+    check(rows, doc.text, doc.blocks, meta.get("issued", ""), sections)
     return rows, sections, meta
 
 

@@ -1,0 +1,139 @@
+"""What the checks share: their words (``patterns/checks.toml``), a whole-word phrase matcher, one document as
+the checks see it, the numbers of a row and the note they add."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import regex
+
+from .. import normalise as N
+from ..grammar import table
+from ..records import Block, Indicator
+
+NUMERAL = regex.compile(r"[0-9]+(?:[.,][ ]?[0-9]+)*")
+SEP = "; "  # several notes on one value
+
+
+def phrases(items) -> regex.Pattern:
+    """The phrases as one case-insensitive regex: whole words (a phrase that begins or ends with a letter or digit
+    needs no letter or digit beside it), any white space between its words. Longest first."""
+    alts = []
+    for p in sorted(set(items), key=len, reverse=True):
+        body = r"\s+".join(regex.escape(w) for w in p.split())
+        lead = r"(?<![\p{L}\p{M}0-9])" if regex.match(r"[\p{L}0-9]", p) else ""
+        tail = r"(?![\p{L}\p{M}0-9])" if regex.search(r"[\p{L}\p{M}0-9]$", p) else ""
+        alts.append(lead + body + tail)
+    return regex.compile("|".join(alts) if alts else r"(?!)", regex.I)
+
+
+@dataclass
+class Words:
+    """patterns/checks.toml, its word lists compiled."""
+
+    data: dict
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.notes = self.data.get("notes", {})
+        self._rx: dict[str, regex.Pattern] = {}
+
+    def rx(self, section: str, key: str) -> regex.Pattern:
+        name = f"{section}.{key}"
+        if name not in self._rx:
+            self._rx[name] = phrases(self.data.get(section, {}).get(key, []))
+        return self._rx[name]
+
+    def get(self, section: str, key: str, default=None):
+        return self.data.get(section, {}).get(key, default)
+
+    def note(self, key: str, **fill) -> str:
+        return self.notes[key].format(**fill)
+
+
+@lru_cache(maxsize=4)
+def words(path: str | None = None) -> Words:
+    return Words(table("checks", path))
+
+
+@dataclass
+class Doc:
+    """One document as the checks see it: its text (the offsets of ``rows`` index it), its blocks (table rows with
+    their cells), its values in text order, the report's own date and its headings (path → title, label)."""
+
+    text: str
+    rows: list[Indicator]
+    blocks: list[Block] = field(default_factory=list)
+    issued: str = ""
+    sections: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def add_note(row: Indicator, note: str) -> None:
+    """Add ``note`` to the row's notes (joined with ``; ``), once."""
+    have = row.note.split(SEP) if row.note else []
+    if note not in have:
+        row.note = SEP.join(have + [note])
+
+
+def amount(row: Indicator) -> float | None:
+    """A count's or an amount's value as a number (None for a value that is not one)."""
+    try:
+        return float(row.value)
+    except (TypeError, ValueError):
+        return None
+
+
+def ratio(row: Indicator) -> tuple[float, float] | None:
+    try:
+        a, b = str(row.value).split("/")
+        return float(a), float(b)
+    except (TypeError, ValueError):
+        return None
+
+
+def slack(row: Indicator) -> float:
+    """How far a written figure may stand from the exact one: half its last digit when it is rounded (a decimal,
+    or a scale word: "22.143 tỷ đồng", "130,7 triệu"), else nothing."""
+    v = amount(row)
+    m = NUMERAL.search(row.text or "")
+    if v is None or not m:
+        return 0.0
+    try:
+        n = N.number(m.group())
+    except ValueError:
+        return 0.0
+    if not n:
+        return 0.0
+    scale = abs(v / n)
+    s = str(n)
+    decimals = len(s.split(".")[1]) if isinstance(n, float) and "." in s else 0
+    if scale <= 1.000001 and not decimals:
+        return 0.0
+    return 0.5 * (10 ** -decimals) * max(scale, 1.0)
+
+
+def fmt(v: float) -> str:
+    """A number as the note shows it: the contract's plain form (7, not 07 or 7.0)."""
+    if float(v).is_integer():
+        return str(int(v))
+    return f"{v:.6f}".rstrip("0").rstrip(".")
+
+
+def bracket_spans(text: str, lo: int, hi: int, limit: int = 1000) -> list[tuple[int, int]]:
+    """Every bracketed group "( … )" that opens in ``[lo, hi)`` and closes within ``limit`` characters, as
+    (offset of "(", offset after ")"), nested groups included."""
+    out, stack = [], []
+    end = min(len(text), hi + limit)
+    for i in range(lo, end):
+        c = text[i]
+        if c == "(":
+            if i >= hi and not stack:
+                break
+            stack.append(i)
+        elif c == ")" and stack:
+            a = stack.pop()
+            if i - a <= limit:
+                out.append((a, i + 1))
+            if not stack and i >= hi:
+                break
+    return sorted(out)
