@@ -72,6 +72,7 @@ def _used_keys() -> tuple[set[str], set[str]]:
     literal |= set(re.findall(r"\b(?:t|has)\('([\w.]*\w)'", js))
     prefixes |= set(re.findall(r"\b(?:t|has)\('([\w]+\.)' \+", js))
     py = "".join(p.read_text(encoding="utf-8") for p in sorted(Path(review.__file__).parent.glob("*.py")))
+    py += (Path(review.__file__).parent.parent / "files.py").read_text(encoding="utf-8")  # the workbook's note legend
     literal |= set(re.findall(r"\btr\(strings, \"([\w.]+)\"", py))
     prefixes |= set(re.findall(r"f\"([\w]+\.)\{", py))
     return literal, prefixes
@@ -80,7 +81,8 @@ def _used_keys() -> tuple[set[str], set[str]]:
 def test_every_key_the_pages_use_is_in_both_catalogues():
     vi, en = catalogue("vi"), catalogue("en")
     literal, prefixes = _used_keys()
-    assert {"export.button", "filter.kind", "notice.stale", "grid.label", "index.heading", "detail.flag"} <= literal
+    assert {"export.button", "filter.kind", "notice.stale", "grid.label", "index.heading", "detail.flag",
+            "filter.noted", "index.col_noted", "workbook.note_legend"} <= literal
     assert prefixes == {"kind.", "note.", "where.", "form.", "status.", "decision."}
     for key in literal:
         assert key in vi and key in en, key
@@ -92,6 +94,8 @@ def test_every_key_the_pages_use_is_in_both_catalogues():
         {f"note.{NOTE}", "note.ambiguous separators"} | {f"decision.{d}" for d in ("ok", "wrong", "fix")}
     for key in built:
         assert key in vi and key in en, key
+    # and the notes the consistency checks write (tests/test_review_notes.py holds them to patterns/checks.toml)
+    built |= {k for k in vi if k.startswith("note.")}
     # and no word is left in a catalogue that nothing shows
     for key in vi:
         assert key in literal or key in built, key

@@ -395,6 +395,23 @@ def heading_notes(key: str, lang: str | None = None) -> dict[str, str]:
     return out
 
 
+def note_legend(lang: str | None = None) -> str:
+    """The comment on the note column's heading: what its orange rows mean and how to keep only them, then (in a
+    language other than the notes' own English) the notes the review pages' catalogue knows, in words."""
+    from .. import i18n
+    from .review.templates import catalogue, tr
+
+    lang = i18n.resolve(lang) if lang else i18n.current()
+    strings = catalogue(lang)
+    lines, said = [tr(strings, "workbook.note_legend")], set()
+    if lang != i18n.SOURCE:
+        for k, v in strings.items():
+            if k.startswith("note.") and isinstance(v, str) and v not in said:
+                said.add(v)
+                lines.append(f"{k[5:]} = {v}")
+    return "\n".join(lines)
+
+
 def workbook_lang(path: Path) -> str | None:
     """The language an ``indicators.xlsx`` was written in (by its first sheet's name), None when not known."""
     from zipfile import BadZipFile
@@ -441,7 +458,10 @@ WIDTH_ROWS = 200  # column widths are measured on the header and the first rows 
 EXCEL_ROWS = 1_048_576  # rows in an Excel sheet (the header included)
 EXCEL_CELL = 32_767  # characters in an Excel cell
 EXCEL_LITERAL = 255  # characters in a string inside a formula
-STRING, NUMBER, FORMULA, DATE, BOOLEAN = "string", "number", "formula", "date", "boolean"  # how a cell is written
+# how a cell is written
+STRING, NUMBER, FORMULA, DATE, BOOLEAN, BLANK = "string", "number", "formula", "date", "boolean", "blank"
+NOTED_FILL = "#FCE4D6"  # a row with a note (a value to check first): light orange, as the review page marks it
+NOTED_INK = "#9C4A00"  # its note cell's text
 
 
 def _blank(v) -> bool:
@@ -485,6 +505,10 @@ class XlsxStream:
     ``Documents``, named and headed in ``lang`` (default: the current language; ``Chỉ tiêu``, ``Mục``, ``Tài liệu``
     in Vietnamese); frozen header, filters, numbers as numbers, dates as dates, columns as wide as the first rows'
     values. A sheet that reaches Excel's 1,048,576 rows goes on in ``Indicators 2`` … (added after the others).
+    An indicator row with a ``note`` (a value to check first) is filled light orange from end to end, its note in
+    dark orange; the note column's heading is orange too and its comment says so in the run's language (words from
+    the review pages' catalogue, which also names the notes it knows): filtering that column to its non-blank cells
+    leaves the rows to check first.
 
     XlsxWriter in constant-memory mode: each row goes to disk as it is written and strings are written in the
     row (openpyxl's write-only mode keeps every string in the workbook's shared-string table until the end, so
@@ -508,12 +532,26 @@ class XlsxStream:
                         "date": self.wb.add_format({"num_format": "yyyy-mm-dd"}),
                         "link": self.wb.add_format({"font_color": "#0563C1", "underline": 1}),
                         "head": self.wb.add_format({"bold": True})}
+        # a row with a note: each cell's own format with the fill (formats are per cell in constant-memory mode)
+        fill = {"bg_color": NOTED_FILL, "pattern": 1}
+        self.noted = {None: self.wb.add_format(fill),
+                      "int": self.wb.add_format({**fill, "num_format": "#,##0"}),
+                      "float": self.wb.add_format({**fill, "num_format": "#,##0.0##"}),
+                      "date": self.wb.add_format({**fill, "num_format": "yyyy-mm-dd"}),
+                      "link": self.wb.add_format({**fill, "font_color": "#0563C1", "underline": 1}),
+                      "note": self.wb.add_format({**fill, "font_color": NOTED_INK, "bold": True}),
+                      "head": self.wb.add_format({**fill, "bold": True, "font_color": NOTED_INK})}
+        self.noted_of = {id(self.formats[k]): self.noted[k] for k in ("int", "float", "date", "link")}
         self.columns = columns
         self.lang = i18n.resolve(lang) if lang else i18n.current()
         self.names = sheet_names(self.lang)
         self.heads = {key: [headings(key, self.lang).get(c, c) if key in COLUMNS else c for c in cols]
                       for key, cols in columns.items()}
         self.notes = {key: heading_notes(key, self.lang) if key in COLUMNS else {} for key in columns}
+        if "note" in columns.get("indicators", ()):
+            legend = note_legend(self.lang)
+            own = self.notes["indicators"].get("note")
+            self.notes["indicators"]["note"] = own + "\n" + legend if own else legend
         self.link_label = pgettext("link", "review", self.lang)
         self.sheets: dict[str, list] = {}  # key: its sheets, the last one being written (the others are full)
         self.rows: dict[str, int] = {}  # key: rows written in its last sheet (the header included)
@@ -530,9 +568,12 @@ class XlsxStream:
         ws.freeze_panes(1, 0)
         notes = self.notes[key]
         for j, (col, head) in enumerate(zip(self.columns[key], self.heads[key])):
-            ws.write_string(0, j, head, self.formats["head"])
+            ws.write_string(0, j, head, self.noted["head"] if key == "indicators" and col == "note"
+                            else self.formats["head"])
             if notes.get(col):
-                ws.write_comment(0, j, notes[col], {"x_scale": 2, "y_scale": 1.2})
+                # tall enough for its lines (some 42 characters a line at twice the usual width)
+                lines = sum(-(-len(line) // 42) or 1 for line in notes[col].split("\n"))
+                ws.write_comment(0, j, notes[col], {"x_scale": 2, "y_scale": max(1.2, 0.22 * lines)})
         self.rows[key] = 1
         return ws
 
@@ -582,10 +623,27 @@ class XlsxStream:
         stays). ``rows`` are writable (``clean_rows``); ``pages``: doc_id → its review page (``review_pages``)."""
         cols = self.columns[key]
         out = []
+        note_at = cols.index("note") if key == "indicators" and "note" in cols else None
         for rec in rows:
             kind = rec.get("kind")
             values = [self._value(key, col, rec.get(col), kind) for col in cols]
-            out.append((values, [self._cell(key, col, v, rec, pages) for col, v in zip(cols, values)]))
+            cells = [self._cell(key, col, v, rec, pages) for col, v in zip(cols, values)]
+            if note_at is not None and values[note_at]:
+                cells = self._noted(cells, note_at)
+            out.append((values, cells))
+        return out
+
+    def _noted(self, cells: list, note_at: int) -> list:
+        """A row to check first: every cell filled (an empty one too, so the row reads as one band), its note in
+        dark orange."""
+        out = []
+        for j, cell in enumerate(cells):
+            if cell is None:
+                out.append((BLANK, None, self.noted[None]))
+                continue
+            fmt = self.noted["note"] if j == note_at else \
+                self.noted_of.get(id(cell[2]), self.noted[None]) if cell[2] is not None else self.noted[None]
+            out.append((cell[0], cell[1], fmt, *cell[3:]))
         return out
 
     def write(self, key: str, prepared: list) -> None:
@@ -600,15 +658,17 @@ class XlsxStream:
                     continue
                 how = cell[0]
                 if how is STRING:
-                    ws.write_string(r, j, cell[1])
+                    ws.write_string(r, j, cell[1], cell[2])
                 elif how is NUMBER:
                     ws.write_number(r, j, cell[1], cell[2])
                 elif how is FORMULA:
                     ws.write_formula(r, j, cell[1], cell[2], cell[3])
                 elif how is DATE:
                     ws.write_datetime(r, j, cell[1], cell[2])
+                elif how is BLANK:
+                    ws.write_blank(r, j, None, cell[2])
                 else:
-                    ws.write_boolean(r, j, cell[1])
+                    ws.write_boolean(r, j, cell[1], cell[2])
             if self.seen[key] < WIDTH_ROWS:  # wide enough for the header and the first rows' values
                 for j, v in enumerate(values):
                     if v is not None:

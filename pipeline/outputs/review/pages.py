@@ -8,6 +8,11 @@ extracts the same row keeps the analyst's decision, a row that changed (another 
 by a new row) does not silently inherit it; the page says how many such stale decisions it holds and offers to
 discard them. Review states already merged by ``vnreport apply`` (column ``review``) are the pages' initial state,
 the browser's decisions are layered on top.
+
+A row with a ``note`` (a flag in plain words: ``ambiguous separators``, ``read by OCR``, a figure that contradicts
+the report) is a value to check first: the page counts them in its header, filters to them, marks them in its side
+table and in the text, and shows the note in words (:func:`~.templates.note_text`); the index counts them per
+document.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from ...i18n import current as current_lang
 from ..files import page_name
 from .grids import find_tables, text_html
 from .highlight import _int, heading_end
-from .templates import _inline_checked, asset, catalogue, render, script_json
+from .templates import _inline_checked, asset, catalogue, note_text, render, script_json
 
 KINDS = ["count", "money", "percent", "ratio", "date", "period", "doc_ref"]
 LAZY_ROWS = 2000  # above this many rows the side table renders only the rows in view (virtual scrolling)
@@ -64,6 +69,11 @@ def _applied(rows: list[dict]) -> dict:
         elif state == "fixed":
             out[r["id"]] = ["fix", r.get("value", ""), r.get("review_note", "")]
     return out
+
+
+def _noted(rows: list[dict]) -> list[int]:
+    """The positions of the rows with a note."""
+    return [i for i, r in enumerate(rows) if r.get("note")]
 
 
 def _kind_label(strings: dict, kind: str) -> str:
@@ -148,10 +158,12 @@ def document_page(doc: dict, text: str, rows: list[dict], sections: list[dict],
         "heading": meta["title"] or doc_id,
         "has_title": bool(meta["title"]),
         "total": len(rows),
+        "noted": len(_noted(rows)),
         "kinds": _kind_counts(rows, strings),
         "rows": [] if lazy else [{"id": r["id"], "n": _id_number(r["id"]), "kind": r["kind"],
                                   "label": _kind_label(strings, r["kind"]), "value": r.get("value", ""),
-                                  "unit": r.get("unit", ""), "text": r.get("text", "")}
+                                  "unit": r.get("unit", ""), "text": r.get("text", ""),
+                                  "note": note_text(strings, r.get("note", ""))}
                                  for r in rows],
         "text_html": text_html(text, spans, heads, grids, strings),
         "data": script_json(data),
@@ -169,18 +181,19 @@ def index_entry(d: dict, rows: list[dict], key: str | None, name: str | None = N
     counts = {}
     for r in rows:
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-    entry = {"item": {**_doc_meta(d), "href": href, "has_page": has_page, "n": len(rows),
+    noted = _noted(rows)
+    entry = {"item": {**_doc_meta(d), "href": href, "has_page": has_page, "n": len(rows), "noted": len(noted),
                       "kinds": [k for k in _kind_counts(rows, strings) if k["n"]],
                       "status_label": strings.get(f"status.{d.get('status', '')}", d.get("status", "")),
                       "not_ok": d.get("status") not in ("ok", "")},
-             "status": d.get("status", ""), "n": len(rows), "counts": counts, "data": None}
+             "status": d.get("status", ""), "n": len(rows), "noted": len(noted), "counts": counts, "data": None}
     if has_page:
         # compact, as the index keeps this for every row of the batch until its end (and writes it into the
         # page): the fingerprints as one string of 12-character pieces, the ids only when they are not the
         # document's own "<doc_id>:1" … "<doc_id>:n" in order (~12 bytes a row instead of ~150)
         ids = [r["id"] for r in rows]
         entry["data"] = {"doc_id": doc_id, "key": key, "total": len(rows), "href": href,
-                         "fps": "".join(fingerprint(r) for r in rows), "applied": _applied(rows)}
+                         "fps": "".join(fingerprint(r) for r in rows), "applied": _applied(rows), "noted": noted}
         if ids != [f"{doc_id}:{i}" for i in range(1, len(ids) + 1)]:
             entry["data"]["ids"] = ids
     return entry
@@ -190,19 +203,20 @@ def index_page_of(entries, lang: str | None = None) -> str:
     """The index page from the documents' entries (``index_entry``), in order."""
     lang = lang or current_lang()
     strings = catalogue(lang)
-    items, data, total, status, counts = [], [], 0, {}, {k: 0 for k in KINDS}
+    items, data, total, status, counts, noted = [], [], 0, {}, {k: 0 for k in KINDS}, 0
     for e in entries:
         items.append(e["item"])
         if e["data"] is not None:
             data.append(e["data"])
         total += e["n"]
+        noted += e.get("noted", 0)
         status[e["status"]] = status.get(e["status"], 0) + 1
         for k, n in e["counts"].items():
             counts[k] = counts.get(k, 0) + n
     ctx = {
         "docs": items,
         "n_docs": len(items), "n_ok": status.get("ok", 0), "n_failed": status.get("failed", 0),
-        "n_skipped": status.get("skipped", 0), "total": total,
+        "n_skipped": status.get("skipped", 0), "total": total, "n_noted": noted,
         "kinds": _kind_items(counts, strings),
         "data": script_json({"docs": data}),
         **_page_ctx(strings, lang),

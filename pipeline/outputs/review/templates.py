@@ -150,3 +150,26 @@ def script_json(obj) -> str:
     """JSON for a ``<script type="application/json">``: ``<``, ``>`` and ``&`` escaped so no text closes it."""
     s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# ---------------------------------------------------------------- a row's note in words
+
+def _note_kinds(strings: dict) -> list[tuple[str, str]]:
+    """The notes the catalogue knows (key ``note.`` and the note as written): (the note, its key), longest first."""
+    return sorted(((k[5:], k) for k in strings if k.startswith("note.")), key=lambda x: -len(x[0]))
+
+
+def note_part(strings: dict, part: str) -> str:
+    """One note in words: the catalogue's string when it knows the note (whatever its case); a note that begins
+    with one it knows ("parts do not add up to this total (12 + 30 ≠ 45)") that note's string followed by the rest
+    as written; any other note as written. The same rules as the page's ``noteText``."""
+    for known, key in _note_kinds(strings):
+        n = len(known)
+        if part[:n].lower() == known.lower() and (len(part) == n or not part[n].isalnum()):
+            return tr(strings, key) + part[n:]
+    return part
+
+
+def note_text(strings: dict, note: str) -> str:
+    """A row's ``note`` (its notes joined with "; ") in words, each note as :func:`note_part` gives it."""
+    return "; ".join(note_part(strings, p) for p in str(note).split("; ")) if note else ""

@@ -12,6 +12,11 @@
  * Every word shown to a person comes from the page's catalogue (<script id="review-i18n">, inlined from
  * review/assets/i18n/<lang>.json when the page was written): t(key, params) looks it up and fills its {name}s.
  * Ids, data attributes, keys and the CSV are the same in every language.
+ *
+ * A row with a note (a flag in plain words: "ambiguous separators", "read by OCR", a figure that contradicts the
+ * report) is a value to check first: the page counts them in its header, its "values to check first" filter shows
+ * only them, the side table marks them (the note on hover), their highlights carry a badge, the detail pane says the
+ * note in words; the index counts them per document and sorts by them. "#noted" opens a page with that filter on.
  */
 (function () {
   'use strict';
@@ -41,10 +46,27 @@
 
   function kindLabel(kind) { return has('kind.' + kind) ? t('kind.' + kind) : String(kind).replace('_', ' '); }
 
-  // a row's note: each of its "; "-joined parts translated when the catalogue knows it, else as written
-  function noteText(note) {
-    return String(note).split('; ').map(function (p) { return has('note.' + p) ? t('note.' + p) : p; }).join('; ');
+  // the notes the catalogue knows ("note.<the note as written>"), longest first
+  var NOTES = Object.keys(STRINGS).filter(function (k) { return k.indexOf('note.') === 0; })
+    .map(function (k) { return k.slice(5); }).sort(function (a, b) { return b.length - a.length; });
+
+  // one note in words: the catalogue's string when it knows the note (whatever its case); a note that begins with
+  // one it knows ("parts do not add up to this total (12 + 30 ≠ 45)") that note's string and the rest as written;
+  // any other note as written (the same rules as templates.note_part)
+  function notePart(p) {
+    for (var i = 0; i < NOTES.length; i++) {
+      var k = NOTES[i], n = k.length;
+      if (p.slice(0, n).toLowerCase() === k.toLowerCase() && (p.length === n || !/[\p{L}\p{N}]/u.test(p.charAt(n)))) {
+        return t('note.' + k) + p.slice(n);
+      }
+    }
+    return p;
   }
+
+  function noteParts(note) { return note ? String(note).split('; ') : []; }
+
+  // a row's note (its notes joined with "; ") in words
+  function noteText(note) { return noteParts(note).map(notePart).join('; '); }
 
   var APPLY_CMD = ' <code>vnreport apply OUTDIR decisions.csv</code>.';
 
@@ -240,6 +262,13 @@
       if (!list) marks.set(id, list = []);
       list.push(m);
     });
+    // a value to check first stands out in the text: its highlight outlined, a badge after its last piece
+    var noted = rows.filter(function (r) { return r.note; });
+    noted.forEach(function (r) {
+      var list = marks.get(r.id) || [];
+      list.forEach(function (m) { m.classList.add('noted'); m.title = noteText(r.note); });
+      if (list.length) list[list.length - 1].classList.add('noted-end');
+    });
 
     var key = data.key;
     var fpOf = function (id) { var r = byId.get(id); return r ? r.fp : undefined; };
@@ -251,7 +280,8 @@
     var detail = $('#detail');
     var search = $('#q');
     var sel = { kind: $('#f-kind'), section: $('#f-section'), origin: $('#f-origin'), state: $('#f-state') };
-    var f = { q: '', kind: '', section: '', origin: '', state: '' };
+    var notedBox = $('#f-noted');
+    var f = { q: '', kind: '', section: '', origin: '', state: '', noted: false };
     var lazy = rows.length > data.lazy_rows;
     var filtered = rows.slice();
     var posOf = new Map(rows.map(function (r, i) { return [r.id, i]; }));
@@ -302,6 +332,7 @@
     }
 
     function matches(r, terms) {
+      if (f.noted && !r.note) return false;
       if (f.kind && r.kind !== f.kind) return false;
       if (f.origin && r.origin !== f.origin) return false;
       if (f.section) {
@@ -319,7 +350,7 @@
       return true;
     }
 
-    function anyFilter() { return !!(f.q || f.kind || f.section || f.origin || f.state); }
+    function anyFilter() { return !!(f.q || f.kind || f.section || f.origin || f.state || f.noted); }
 
     function applyFilters() {
       var terms = fold(f.q).split(/\s+/).filter(Boolean);
@@ -332,6 +363,8 @@
         ms.forEach(function (el) { el.classList.toggle('match', m); });
       });
       Object.keys(sel).forEach(function (k) { sel[k].classList.toggle('set', !!f[k]); });
+      notedBox.checked = f.noted;
+      notedBox.parentNode.classList.toggle('on', f.noted);
       document.querySelectorAll('#legend .chip').forEach(function (c) {
         c.classList.toggle('active', f.kind === c.dataset.kind);
         c.classList.toggle('off', !!f.kind && f.kind !== c.dataset.kind);
@@ -344,6 +377,7 @@
 
     function clearFilters() {
       f.q = f.kind = f.section = f.origin = f.state = '';
+      f.noted = false;
       search.value = '';
       Object.keys(sel).forEach(function (k) { sel[k].value = ''; });
       applyFilters();
@@ -370,6 +404,23 @@
       });
     });
     $('#clear-filters').addEventListener('click', clearFilters);
+
+    // the values to check first: the filter's box, and the count in the header (a click turns the filter on)
+    function showNoted(on) {
+      f.noted = !!on && noted.length > 0;
+      applyFilters();
+    }
+    notedBox.addEventListener('change', function () {
+      showNoted(notedBox.checked);
+      notedBox.blur(); // keys go back to the page
+    });
+    var notedHead = $('#noted-head');
+    if (notedHead) notedHead.addEventListener('click', function () {
+      showNoted(true);
+      notedHead.blur();
+      if (filtered.length && (!selectedId || !posOf.has(selectedId))) select(filtered[0].id);
+    });
+
     document.querySelectorAll('#legend .chip[data-kind]').forEach(function (c) {
       c.addEventListener('click', function () {
         f.kind = f.kind === c.dataset.kind ? '' : c.dataset.kind;
@@ -386,13 +437,17 @@
       var v = e.d === 'fix' ? esc(pretty(r.kind, e.v)) + '<span class="was">' + esc(pretty(r.kind, r.orig)) + '</span>'
         : esc(pretty(r.kind, r.orig));
       return '<tr data-id="' + esc(r.id) + '" data-kind="' + esc(r.kind) + '" class="r' +
-        (r.id === selectedId ? ' selected' : '') + '"' + (e.d ? ' data-state="' + e.d + '"' : '') + '>' +
-        '<td class="st"></td><td class="n">' + r.n + '</td>' +
+        (r.note ? ' noted' : '') + (r.id === selectedId ? ' selected' : '') + '"' + (e.d ? ' data-state="' + e.d + '"' : '') + '>' +
+        '<td class="st"></td>' +
+        (r.note ? '<td class="fl" title="' + esc(noteText(r.note)) + '"><span class="nb">!</span></td>' : '<td class="fl"></td>') +
+        '<td class="n">' + r.n + '</td>' +
         '<td class="k"><span class="tag k-' + esc(r.kind) + '">' + esc(kindLabel(r.kind)) + '</span></td>' +
         '<td class="v">' + v + '</td><td class="u">' + esc(r.unit) + '</td><td class="t">' + esc(r.text) + '</td></tr>';
     }
 
-    function padRow(h) { return '<tr class="pad" style="height:' + h + 'px"><td colspan="6"></td></tr>'; }
+    var NCOLS = 7;
+
+    function padRow(h) { return '<tr class="pad" style="height:' + h + 'px"><td colspan="' + NCOLS + '"></td></tr>'; }
 
     function indexRows() {
       trMap = new Map();
@@ -402,7 +457,7 @@
     function render(force) {
       editing = null;
       if (!filtered.length) {
-        tbody.innerHTML = '<tr class="pad"><td colspan="6" class="empty-table">' + esc(t('filter.none')) + '</td></tr>';
+        tbody.innerHTML = '<tr class="pad"><td colspan="' + NCOLS + '" class="empty-table">' + esc(t('filter.none')) + '</td></tr>';
         trMap = new Map();
         vStart = vEnd = -1;
         return;
@@ -737,7 +792,17 @@
         (e.d === 'fix' ? '<span class="was" title="' + esc(t('detail.extracted')) + '">' + esc(pretty(r.kind, r.orig)) + '</span>' : '') +
         (r.unit && r.unit !== '%' ? '<span class="unit">' + esc(r.unit) + '</span>' : r.unit === '%' ? '<span class="unit">%</span>' : '') +
         (r.per ? '<span class="unit">/ ' + esc(r.per) + '</span>' : '') +
-        '<span class="rid">#' + r.n + ' · ' + esc(r.id) + '</span></div><dl>';
+        '<span class="rid">#' + r.n + ' · ' + esc(r.id) + '</span></div>';
+      if (r.note) {
+        // the note in words, each on its line; as written too where the words differ (the tables hold it so)
+        h += '<div class="notes" title="' + esc(r.note) + '"><b class="notes-head"><span class="nb">!</span>' +
+          esc(t('detail.flag')) + '</b>' + noteParts(r.note).map(function (p) {
+            var w = notePart(p);
+            return '<p class="note">' + esc(w) +
+              (w !== p ? ' <span class="as-written">' + esc(t('detail.as_written', { note: p })) + '</span>' : '') + '</p>';
+          }).join('') + '</div>';
+      }
+      h += '<dl>';
       if (r.doc_type || r.ref_date) h += '<dt>' + esc(t('detail.ref')) + '</dt><dd>' + esc([r.doc_type, r.ref_date].filter(Boolean).join(', ')) + '</dd>';
       h += '<dt>' + esc(t('detail.section')) + '</dt><dd>' + (r.section_path ? esc(r.section_path) + (r.section_title ? ' — ' + esc(r.section_title) : '') :
         '<i>' + esc(t('detail.outside')) + '</i>' + (r.section_title ? ' — ' + esc(r.section_title) : '')) + '</dd>';
@@ -749,7 +814,6 @@
       if (r.page) where += ' · ' + t('detail.page', { page: r.page });
       if (r.total === 'yes') where += ' · ' + t('detail.total_row');
       h += '<dt>' + esc(t('detail.origin')) + '</dt><dd>' + esc(where) + '</dd>';
-      if (r.note) h += '<dt>' + esc(t('detail.flag')) + '</dt><dd class="flag" title="' + esc(r.note) + '">' + esc(noteText(r.note)) + '</dd>';
       h += '<dt>' + esc(t('detail.context')) + '</dt><dd class="ctx k-' + esc(r.kind) + '">' + emphasise(r.context || r.text, r.text) + '</dd></dl>';
       h += '<div class="actions">' +
         '<button type="button" data-act="ok" class="' + (e.d === 'ok' ? 'on' : '') + '">' + esc(t('action.ok')) + '<kbd>a</kbd></button>' +
@@ -780,7 +844,7 @@
       if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
       var t = ev.target;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(t.tagName))) {
-        if (t.tagName === 'BUTTON' && ev.key !== 'Enter' && ev.key !== ' ') t.blur();
+        if ((t.tagName === 'BUTTON' || t.type === 'checkbox') && ev.key !== 'Enter' && ev.key !== ' ') t.blur();
         else { if (ev.key === 'Escape' && t.tagName !== 'INPUT') t.blur(); return; }
       }
       var k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
@@ -859,6 +923,11 @@
       try { h = decodeURIComponent(h); } catch (e) { /* keep it as written */ }
       // "#12" is "<doc_id>:12" (the workbook links so where the whole id would not fit in its link)
       if (!byId.has(h) && /^[0-9]+$/.test(h) && byId.has(data.doc_id + ':' + h)) h = data.doc_id + ':' + h;
+      // "#noted" (the index's link): the values to check first, the first of them selected
+      if (h === 'noted' && !byId.has(h)) {
+        if (noted.length) { showNoted(true); select(filtered[0].id); }
+        return;
+      }
       if (h !== selectedId) select(h);
     }
     window.addEventListener('hashchange', fromHash);
@@ -873,6 +942,10 @@
       key: key,
       lazy: lazy,
       shown: function () { return filtered.length; },
+      shownIds: function () { return filtered.map(function (r) { return r.id; }); },
+      noted: function () { return noted.map(function (r) { return r.id; }); },
+      noteText: noteText,
+      showNoted: showNoted,
       loadMs: performance.now() - t0
     };
     document.body.setAttribute('data-ready', '1');
@@ -893,8 +966,11 @@
       var ids = d.ids || Array.from({ length: d.total }, function (_, i) { return d.doc_id + ':' + (i + 1); });
       var fps = {};
       ids.forEach(function (id, i) { fps[id] = d.fps.substr(12 * i, 12); });
-      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: ids, fps: fps, applied: applied };
+      var noted = (d.noted || []).map(function (i) { return ids[i]; });
+      return { doc_id: d.doc_id, key: d.key, total: d.total, ids: ids, fps: fps, applied: applied, noted: noted };
     });
+    var rowOf = new Map();
+    document.querySelectorAll('#docs tbody tr[data-doc]').forEach(function (tr) { rowOf.set(tr.getAttribute('data-doc'), tr); });
 
     function decisionsOf(doc) {
       var local = splitStored(loadDecisions(doc.key), function (id) { return doc.fps[id]; }).live;
@@ -911,8 +987,21 @@
       var spans = document.querySelectorAll('.rev-text[data-doc]');
       docs.forEach(function (doc) {
         var c = { ok: 0, wrong: 0, fix: 0 };
-        decisionsOf(doc).forEach(function (l) { c[l[1]]++; all[l[1]]++; });
+        var lines = decisionsOf(doc);
+        lines.forEach(function (l) { c[l[1]]++; all[l[1]]++; });
         total += doc.total;
+        // the values to check first not yet reviewed (the index sorts by them)
+        var decided = new Set(lines.map(function (l) { return l[0]; }));
+        var left = doc.noted.filter(function (id) { return !decided.has(id); }).length;
+        var tr = rowOf.get(doc.doc_id);
+        if (tr) {
+          tr.setAttribute('data-left', left);
+          var el = tr.querySelector('.noted-left');
+          if (el) {
+            el.textContent = left === doc.noted.length ? '' : left ? t('index.noted_left', { n: left }) : t('index.noted_done');
+            el.classList.toggle('done', !left);
+          }
+        }
         spans.forEach(function (s) {
           if (s.getAttribute('data-doc') !== doc.doc_id) return;
           var done = c.ok + c.wrong + c.fix;
@@ -945,11 +1034,68 @@
     });
     if (stale) notice(esc(t('notice.stale_index', { n: stale })), true);
 
-    window.addEventListener('storage', summarize);
-    window.addEventListener('pageshow', summarize);
-    window.addEventListener('focus', summarize);
+    // ---- sorting: a click on a column's heading sorts by it (numbers: most first; a second click turns it
+    // round); "to check first" sorts by the values to check first not yet reviewed, then by all of them. The
+    // order is kept in this browser; the documents' own order is the start.
+    var tbodyDocs = $('#docs tbody');
+    var original = [].slice.call(tbodyDocs.querySelectorAll('tr[data-doc]'));
+    var place = new Map(original.map(function (tr, i) { return [tr, i]; }));
+    var SORT_KEY = 'vnreport.index/sort';
+    var sortBy = { col: '', desc: false };
+    function num(tr, attr) {
+      var v = tr.getAttribute(attr);
+      return v === null || v === '' ? -1 : parseFloat(v);
+    }
+    function nameOf(tr) {
+      var a = tr.querySelector('td.name a, td.name .doc-name');
+      return a ? a.textContent.trim() : tr.getAttribute('data-doc');
+    }
+    function compare(col) {
+      if (col === 'name') return function (a, b) { return nameOf(a).localeCompare(nameOf(b), document.documentElement.lang || undefined); };
+      if (col === 'noted') return function (a, b) { return num(a, 'data-left') - num(b, 'data-left') || num(a, 'data-noted') - num(b, 'data-noted'); };
+      return function (a, b) { return num(a, 'data-' + col) - num(b, 'data-' + col); };
+    }
+    function sortRows(col, desc) {
+      sortBy = { col: col, desc: desc };
+      var order = original.slice();
+      if (col) {
+        var cmp = compare(col);
+        order.sort(function (a, b) { return (desc ? -cmp(a, b) : cmp(a, b)) || place.get(a) - place.get(b); });
+      }
+      order.forEach(function (tr) { tbodyDocs.appendChild(tr); });
+      document.querySelectorAll('#docs th[data-sort]').forEach(function (th) {
+        var on = th.getAttribute('data-sort') === col;
+        if (on) th.setAttribute('aria-sort', desc ? 'descending' : 'ascending'); else th.removeAttribute('aria-sort');
+      });
+      try { if (col) localStorage.setItem(SORT_KEY, JSON.stringify(sortBy)); else localStorage.removeItem(SORT_KEY); } catch (e) { /* not kept */ }
+    }
+    document.querySelectorAll('#docs th[data-sort] button.sort').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var col = b.parentNode.getAttribute('data-sort');
+        // the first click: names A→Z, numbers most first; the second turns it round; the third: the documents' order
+        var first = col !== 'name';
+        if (sortBy.col !== col) sortRows(col, first);
+        else if (sortBy.desc === first) sortRows(col, !first);
+        else sortRows('', false);
+        b.blur();
+      });
+    });
+
+    // decisions made elsewhere (a document's page, another tab) change what is left to check: counted again, and
+    // the rows sorted again when they are sorted by it
+    function refresh() {
+      summarize();
+      if (sortBy.col === 'noted') sortRows(sortBy.col, sortBy.desc);
+    }
+    window.addEventListener('storage', refresh);
+    window.addEventListener('pageshow', refresh);
+    window.addEventListener('focus', refresh);
     summarize();
-    window.vnreview = { decisionsCSV: decisionsCSV, summarize: summarize };
+    try {
+      var kept = JSON.parse(localStorage.getItem(SORT_KEY) || 'null');
+      if (kept && kept.col && document.querySelector('#docs th[data-sort="' + kept.col + '"]')) sortRows(kept.col, !!kept.desc);
+    } catch (e) { /* the documents' order */ }
+    window.vnreview = { decisionsCSV: decisionsCSV, summarize: summarize, sort: sortRows };
     document.body.setAttribute('data-ready', '1');
   }
 
