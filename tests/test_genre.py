@@ -66,3 +66,21 @@ def test_quarter_and_month_runs_normalise():
     assert months_of_year(None, None, "2", "2025", "4") == "2025-04/2025-12"
     assert months_of_year(None, None, "III", "2024", "II") is None
     assert months_of_year(None, None, "III", "2024") == "2024-07/2024-09"
+
+
+def test_units_inherited_from_the_sentence(extractor):
+    """A label-first item of a breakdown counts the breakdown's noun; a bracketed year pair after a counted figure
+    takes its noun; a statistics block under a "Số …:" head counts the head's noun; names are no items."""
+    rows = run_text(extractor, "Ủy ban Kiểm tra kỷ luật 14 đảng viên (cảnh cáo 05, khiển trách 09); "
+                               "tội phạm giảm 12 vụ (85/97); tăng 2 vụ so với cùng kỳ (14/12).")
+    got = [(r.kind, r.value, r.unit) for r in rows]
+    assert got == [("count", 14, "đảng viên"), ("count", 5, "đảng viên"), ("count", 9, "đảng viên"),
+                   ("count", 12, "vụ"), ("ratio", "85/97", "vụ"), ("count", 2, "vụ"), ("ratio", "14/12", "vụ")]
+    rows = run_text(extractor, "Số vụ án:\n- Khởi tố mới: 12\n- Đã xét xử: 10\nTổng số hội viên: 30\n")
+    assert [(r.value, r.unit) for r in rows] == [(12, "vụ án"), (10, "vụ án"), (30, "hội viên")]
+    rows = run_text(extractor, "phối hợp với 03 đơn vị (Đoàn KTQP 356, Đồn Biên phòng 315)")
+    assert [(r.value, r.unit) for r in rows] == [(3, "đơn vị")]
+    # a pair after a percent has no counted noun; a pair after a plain count with no comparison may be a date
+    rows = run_text(extractor, "tỷ lệ giảm 1,2% (4,5/5,7); tổ chức 12 hội nghị (20/10)")
+    assert [(r.kind, r.value, r.unit) for r in rows] == [
+        ("percent", 1.2, "%"), ("ratio", "4.5/5.7", ""), ("count", 12, "hội nghị"), ("date", "--10-20", "")]

@@ -30,6 +30,20 @@ SPELLED = regex.compile(r"[ \t]*\(([\p{Ll} ]+)\)")  # "01 (một) hội nghị":
 PER_ONE = r"(?:(?:%s)(?![\p{L}])|\p{Ll}[\p{Ll}\p{M}0-9]*(?:[ ]\p{Ll}[\p{Ll}\p{M}]*)?)"
 WORDS_BEFORE = regex.compile(r"((?:[\p{L}\p{M}]+[ \t\u00a0]+){1,3})$")  # up to three words ending at a number
 CLAUSE_START = regex.compile(r"[.;:(\n\t•+\-–]|,|(?<![\p{L}])(?i:trong đó|gồm|bao gồm)(?![\p{L}])")
+# a breakdown's head and its items, read back from a label-first count: "kỷ luật 14 đảng viên: cảnh cáo 05, khiển
+# trách 09", "45 đơn (khiếu nại 12, tố cáo 3 …", "Số vụ án: khởi tố 12, xét xử 10", "Số vụ án:⏎- Khởi tố mới: 12⏎-
+# Đã xét xử: 10". The head is a counted figure ("14 đảng viên") or a "Số …" label opening its line or clause; the
+# items are a label and its number each, split by commas, semicolons or bulleted lines.
+_NUM = r"[0-9]+(?:[.,][0-9]+)*"
+_WORDS = r"[\p{L}\p{M}][\p{L}\p{M} \t]{0,40}?"
+BREAKDOWN = regex.compile(
+    r"(?:(?P<hn>%(n)s)[ \t]+(?P<hw>%(w)s)|(?:^|(?<=[\n.;(]|[-+•][ \t]))[ \t]*(?i:tổng[ \t]+số|số[ \t]+lượng|số)[ \t]+"
+    r"(?P<hl>%(w)s))"
+    r"[ \t]*(?::|\((?:[ \t]*(?i:trong đó|gồm|bao gồm)[ \t]*:?)?|,[ \t]*(?i:trong đó|gồm|bao gồm)[ \t]*:?)"
+    r"[ \t]*(?:\n[ \t]*)*(?:[-+•][ \t]*)?"
+    r"(?:%(w)s(?:[ \t]*:)?[ \t]*%(n)s(?:[ \t]*[,;][ \t]*(?:\n[ \t]*)*|[ \t]*\n[ \t\n]*)(?:[-+•][ \t]*)?){0,12}"
+    r"%(w)s(?:[ \t]*:)?[ \t]*(?:\n[ \t]*){0,2}\Z" % {"n": _NUM, "w": _WORDS})
+PAREN_HEAD = regex.compile(r"(?<![0-9.,/\p{L}])(%s)[ \t]+([\p{L}\p{M}][\p{L}\p{M} \t]{0,40})\([ \t]*\Z" % _NUM)
 SENT_END = regex.compile(r"[.!?;](?=\s)|\n[ \t]*\n(?=[ \t]*[-+•*#\p{Lu}])|\n(?=[ \t]*[-+•*])")
 
 
@@ -220,7 +234,12 @@ class Extractor:
         if b == 0:
             return
         if name == "ratio_paren":  # "(85/97)": two years side by side, either may be larger
-            yield Cand("ratio", self._digits(m), (m.start(), m.end()), prio, {"value": value, "unit": ""})
+            unit, head = self._paren_unit(text, m.start())
+            before = text[max(0, head - 25):m.start()]
+            before = before[max((x.end() for x in regex.finditer(r"[.;:,(\n]", before[:-1])), default=0):]
+            if unit and regex.search(r"(?i)(?<![\p{L}])(?:tăng|giảm|so với|cùng kỳ)(?![\p{L}])", before):
+                prio += 2  # "tăng 2 vụ so với cùng kỳ (14/12)": the figure's pair of years, not a day and month
+            yield Cand("ratio", self._digits(m), (m.start(), m.end()), prio, {"value": value, "unit": unit})
             return
         if a > b:
             return
@@ -360,6 +379,15 @@ class Extractor:
         if not cue and any(len(words) >= k and (tuple(words[-k:]) in self.not_after or tuple(words[-k:])
                                                 in self.not_units) for k in (1, 2, 3)):
             return  # "lần thứ 3.", "Điều 5,", "Thế kỷ 21": an ordinal, a clause, a name, a time
+        own = any(tuple(words[:len(p)]) == p for p in self.label_prefixes + self.nouns)
+        line_head = text[text.rfind("\n", 0, s) + 1:s].strip(" \t-+•*")
+        first = 1 if cue or line_head.lower().startswith(label.lower()) else 0
+        named = any(any(c.isupper() for c in w) for w in label.split()[first:])  # "Đoàn KTQP 356": a name
+        inherited = None if own or named else self._breakdown_unit(text, s)
+        if inherited:  # "(kỷ luật 14 đảng viên: cảnh cáo 05, …)": 05 đảng viên
+            yield Cand("count", (s, e), (s, e), prio, {"value": N.plain(N.number(g["n1"])), "unit": inherited,
+                                                       "qualifier": ""})
+            return
         for pre in self.label_prefixes:  # "Tổng số hội viên" → hội viên
             if tuple(words[:len(pre)]) == pre and len(words) > len(pre):
                 words = words[len(pre):]
@@ -377,6 +405,33 @@ class Extractor:
         if not unit:
             return
         yield Cand("count", (s, e), (s, e), prio, {"value": N.plain(N.number(g["n1"])), "unit": unit, "qualifier": ""})
+
+    def _paren_unit(self, text: str, pos: int) -> tuple[str, int]:
+        """The unit of a bracketed year-on-year pair at ``pos``: the counted noun of the figure right before the
+        bracket ("giảm 12 vụ (85/97)" → vụ, "12 vụ so với cùng kỳ (85/97)" too), and where that figure starts;
+        no unit after a percent or a name."""
+        m = PAREN_HEAD.search(text, max(0, pos - 80), pos)
+        if m is None:
+            return "", pos
+        unit, end = self.counted_noun(text, m.end(1))
+        if not unit or unit in self.measures or end > m.end(2):
+            return "", pos
+        return unit, m.start()
+
+    def _breakdown_unit(self, text: str, s: int) -> str | None:
+        """The unit a label-first count inherits from the head of the breakdown it stands in (``BREAKDOWN``): the
+        head figure's counted noun, or the noun of a "Số …:" label; None outside a breakdown."""
+        lo = max(0, s - 400)
+        m = BREAKDOWN.search(text, lo, s)
+        if m is None:
+            return None
+        if m.group("hn") is not None:
+            if regex.search(r"[%‰]|[0-9]/[ ]?$", text[max(0, m.start("hn") - 2):m.start("hn")]):
+                return None
+            unit, end = self.counted_noun(text, m.end("hn"))
+            return unit if unit and end <= m.end("hw") + 1 and unit not in self.measures else None
+        words = m.group("hl").lower().split()
+        return self._label_unit(words) if words and self._is_noun_phrase(words) else None
 
     def _is_noun_phrase(self, words: list[str]) -> bool:
         if tuple(words) in self.noun_set or any(tuple(words[:len(n)]) == n for n in self.nouns):
