@@ -2,6 +2,7 @@
 the checks see it, the numbers of a row and the note they add."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -119,21 +120,37 @@ def fmt(v: float) -> str:
     return f"{v:.6f}".rstrip("0").rstrip(".")
 
 
-def bracket_spans(text: str, lo: int, hi: int, limit: int = 1000) -> list[tuple[int, int]]:
-    """Every bracketed group "( … )" that opens in ``[lo, hi)`` and closes within ``limit`` characters, as
-    (offset of "(", offset after ")"), nested groups included."""
-    out, stack = [], []
-    end = min(len(text), hi + limit)
-    for i in range(lo, end):
-        c = text[i]
-        if c == "(":
-            if i >= hi and not stack:
-                break
-            stack.append(i)
-        elif c == ")" and stack:
-            a = stack.pop()
-            if i - a <= limit:
-                out.append((a, i + 1))
-            if not stack and i >= hi:
-                break
-    return sorted(out)
+BRACKET = regex.compile(r"[()]")
+
+
+class Brackets:
+    """Every bracketed group "( … )" of a text that closes within ``limit`` characters, nested ones included, as
+    (offset of "(", offset after ")"), sorted; looked up by position in logarithmic time."""
+
+    def __init__(self, text: str, limit: int = 1000):
+        self.limit = limit
+        spans, stack = [], []
+        for m in BRACKET.finditer(text):
+            i = m.start()
+            if m.group() == "(":
+                stack.append(i)
+            elif stack:
+                a = stack.pop()
+                if i - a <= limit:
+                    spans.append((a, i + 1))
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+        self.end_at = dict(self.spans)  # "(" at a → the offset after its ")"
+
+    def __iter__(self):
+        return iter(self.spans)
+
+    def within(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The groups that open at or after ``lo`` and close by ``hi``."""
+        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
+        return [(a, b) for a, b in self.spans[i:j] if b <= hi]
+
+    def around(self, pos: int) -> list[tuple[int, int]]:
+        """The groups that hold ``pos`` (open before it, close after it)."""
+        i, j = bisect_left(self.starts, pos - self.limit), bisect_left(self.starts, pos)
+        return [(a, b) for a, b in self.spans[i:j] if b > pos]

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import regex
 
 from ..records import Indicator
-from .common import Doc, Words, amount, bracket_spans, fmt, slack
+from .common import Brackets, Doc, Words, amount, fmt, slack
 
 KINDS = ("count", "money")
 LIMIT = 600  # the longest list looked at, in characters
@@ -46,7 +46,7 @@ def flag(doc: Doc, w: Words) -> Iterator[tuple[Indicator, str]]:
     if not any(r.kind in KINDS for r in rows):
         return
     starts = [r.char_start for r in rows]
-    brackets = bracket_spans(text, 0, len(text))
+    brackets = Brackets(text)
     openers = w.rx("parts", "openers")
     seen: set[tuple[int, int]] = set()
     for lst in _lists(text, brackets, openers, w):
@@ -105,15 +105,13 @@ def _lists(text: str, brackets, openers: regex.Pattern, w: Words) -> Iterator[_L
                 yield _List(m.start(), items[0][0], items[-1][1], True, False, items)
             continue
         colon = ":" in text[m.end():start]
-        enclosing = [b for a, b in brackets if a < m.start() < b]
+        enclosing = [b for a, b in brackets.around(m.start())]
         bound = min(enclosing) - 1 if enclosing else min(len(text), start + LIMIT)
-        inside = [(a, b) for a, b in brackets if start <= a < bound]
         end, complete = bound, bool(enclosing)
         k = start
         while k < bound:
-            nest = next(((a, b) for a, b in inside if a <= k < b), None)
-            if nest:
-                k = nest[1]
+            if k in brackets.end_at:  # a bracket inside the list: its own list, stepped over
+                k = brackets.end_at[k]
                 continue
             c = text[k]
             if c == ";" and not colon or _sentence_end(text, k, w) or INLINE_ITEM.match(text, k):
@@ -138,9 +136,8 @@ def _items(text: str, pos: int, brackets, w: Words) -> list[tuple[int, int]]:
         kind = k_
         k, end = lm.end(), None
         while k < min(len(text), lm.end() + LIMIT):
-            nest = next(((a, b) for a, b in brackets if a <= k < b), None)
-            if nest:
-                k = nest[1]
+            if k in brackets.end_at:
+                k = brackets.end_at[k]
                 continue
             if text[k] == "\n" and (ITEM.match(text, k + 1) or not text[k + 1:k + 2].strip()
                                     and ITEM.match(text, text.find("\n", k + 1) + 1 or len(text))) \
@@ -177,7 +174,7 @@ def _sentence_end(text: str, k: int, w: Words) -> bool:
 
 
 def _check(lst: _List, text, rows, starts, brackets, openers, w: Words) -> Iterator[tuple[Indicator, str]]:
-    nested = [(a, b) for a, b in brackets if lst.start <= a and b <= lst.end + 1]
+    nested = brackets.within(lst.start, lst.end + 1)
 
     def outside(pos):
         return not any(a <= pos < b for a, b in nested)
@@ -267,7 +264,7 @@ def _totals(lst: _List, text, rows, starts, brackets) -> list[Indicator]:
             k -= 1
             continue
         # a value inside a bracket that closes before the list: a sub-list of its own, not the total
-        if any(a < r.char_start and r.char_end <= b <= lst.anchor for a, b in brackets):
+        if any(r.char_end <= b <= lst.anchor for _, b in brackets.around(r.char_start)):
             k -= 1
             continue
         break
