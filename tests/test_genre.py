@@ -84,3 +84,21 @@ def test_units_inherited_from_the_sentence(extractor):
     rows = run_text(extractor, "tỷ lệ giảm 1,2% (4,5/5,7); tổ chức 12 hội nghị (20/10)")
     assert [(r.kind, r.value, r.unit) for r in rows] == [
         ("percent", 1.2, "%"), ("ratio", "4.5/5.7", ""), ("count", 12, "hội nghị"), ("date", "--10-20", "")]
+
+
+def test_footnotes_of_text_files_belong_to_the_citing_sentence(extractor):
+    """A note's values take the section of the sentence that cites it, whatever way the text writes the mark:
+    Markdown [^n], <sup>n</sup>, a PDF's superscript, "(n)", a number glued to the cited word; a note after the
+    closing block stays outside the outline."""
+    for mark, line in (("[^1]", "[^1]: Kế hoạch"), ("<sup>1</sup>", "<sup>1</sup> Kế hoạch"), ("¹", "¹ Kế hoạch"),
+                       ("(1)", "(1)Kế hoạch"), ("[1]", "[1] Kế hoạch"), ("1", "1 Kế hoạch")):
+        text = (f"I. KẾT QUẢ\n1. Tuyên truyền\nBan Thường vụ ban hành các văn bản chỉ đạo{mark}. Tổ chức 5 hội nghị.\n"
+                f"2. Vận động\nVận động 30 hộ.\n{line} gồm 12 văn bản hướng dẫn.\n3. Kiểm tra\nKiểm tra 4 xã.\n")
+        rows = run_text(extractor, text)
+        note = next(r for r in rows if r.value == 12)
+        assert (note.section_path, note.origin) == ("I > 1", "footnote"), (mark, note)
+        assert next(r for r in rows if r.value == 30).section_path == "I > 2"
+    text = ("I. KẾT QUẢ\n1. Tuyên truyền\nBan hành văn bản[1].\nNơi nhận:\n- Lưu VT.\n"
+            "[1] Gồm 12 văn bản hướng dẫn.\n")
+    note = next(r for r in run_text(extractor, text) if r.value == 12)
+    assert (note.section_path, note.origin) == ("", "footnote")

@@ -113,6 +113,66 @@ def page_furniture(text: str, page_words: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+# the mark a footnote's line opens with, by the way a converted text writes it
+NOTE_LINE = regex.compile(r"[ \t]*(?:(?P<sup>[\u00b9\u00b2\u00b3\u2070-\u2079]+)|<sup>(?P<html>[0-9]+)</sup>"
+                          r"|\((?P<paren>[0-9]{1,2})\)(?=\S)|\[\^(?P<md>[^\]\s]{1,20})\]:|\[(?P<bracket>[0-9]{1,3})\](?=[ \t]*\S)"
+                          r"|(?P<plain>[1-9][0-9]?)(?=[ \t]+\p{Lu}))")
+SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUPER_BACK = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPS = "\u00b9\u00b2\u00b3\u2070-\u2079"
+
+
+def _citation(style: str, key: str) -> regex.Pattern:
+    """Where the body cites note ``key``: its mark in any of the forms a converted text writes it — a superscript
+    (¹²), <sup>12</sup>, [^12] or [12]; "(12)" or a number glued to the cited word ("duyệt12.") only for notes
+    written that way."""
+    k = regex.escape(key)
+    forms = [rf"\[\^{k}\](?!:)"]
+    if key.isdigit():
+        forms += [rf"(?<![{_SUPS}]){key.translate(SUPER)}(?![{_SUPS}])", rf"<sup>\s*{k}\s*</sup>", rf"\[{k}\]"]
+    if style == "paren":
+        forms.append(rf"(?<=\S)\({k}\)")
+    if style == "plain":
+        forms.append(rf"(?<=[\p{{Ll}}\p{{M}}.,;:”\"’)]){k}(?![0-9\p{{L}}])")
+    return regex.compile("|".join(forms))
+
+
+def note_anchors(text: str, blocks: list[Block], closing: int | None) -> dict[int, int | None]:
+    """Footnotes of a text file, by block index → the offset of the mark that cites each (None: not found).
+
+    A note line (a PDF's superscript ¹, <sup>1</sup>, "(1)Text", "1 Thông báo …" — the footnote blocks of ingest —
+    and Markdown "[^1]: …" or "[1] …" lines) is anchored at the nearest mark citing it before it in the body,
+    outside other notes: its values then belong to the section of the sentence that cites it, wherever the note's
+    text sits (at a page's foot, after the paragraph). Notes gathered after the closing block ("Nơi nhận:") stay
+    outside the outline, as the contract has it for whatever follows that block. Blocks that carry an anchor
+    already (Word's and the PDF reader's footnotes) are left as they are."""
+    out: dict[int, int | None] = {}
+    notes = []
+    for i, b in enumerate(blocks):
+        if b.anchor is not None or b.kind not in ("footnote", "paragraph"):
+            continue
+        m = NOTE_LINE.match(text, b.start, b.end)
+        if not m or (b.kind == "paragraph" and not (m.group("md") or m.group("bracket"))):
+            continue
+        notes.append((i, b, m))
+        out[i] = None
+    if not notes:
+        return out
+    is_note = set(out)
+    body = [(b.start, b.end) for i, b in enumerate(blocks) if i not in is_note]
+    starts = [a for a, _ in body]
+    for i, b, m in notes:
+        if closing is not None and b.start >= closing:
+            continue
+        style = next(k for k, v in m.groupdict().items() if v is not None)
+        key = m.group(style).translate(SUPER_BACK)
+        for c in _citation(style, key).finditer(text, 0, b.start):
+            k = bisect.bisect_right(starts, c.start()) - 1
+            if k >= 0 and c.start() < body[k][1] and text[body[k][0]:c.start()].strip():
+                out[i] = c.start()  # in the body, not opening its line: the last one before the note
+    return out
+
+
 def mask(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with the page furniture blanked (one space a character: offsets hold) and form feeds as spaces."""
     if not spans and "\f" not in text:
@@ -126,6 +186,7 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
 class Extractor:
     def __init__(self, grammar: Grammar | None = None):
         self.g = grammar or load()
+        self._notes: dict[int, int | None] = {}
         lex = self.g.lexicon
         self.scales = {" ".join(k.split()): v for k, v in lex.get("scales", {}).items()}
         self.money_ctx = [m.lower() for m in lex.get("money_context", [])]
@@ -675,6 +736,8 @@ class Extractor:
         skipped = _Spans(skip)
         cands = [c for c in self.proposals(ntext) if not skipped.holds(c.core[0])]
         resolved = self.resolve(cands)
+        notes = note_anchors(doc.text, doc.blocks, outline.closing)
+        self._notes = {id(doc.blocks[i]): a for i, a in notes.items()}
         rows = [self._row(doc, outline, c, ntext, o) for c in resolved]
         for r, c in zip(rows, resolved):
             blk = _block_at(tables, c.core[0])
@@ -698,8 +761,10 @@ class Extractor:
         blk = _block_at(doc.blocks, s)
         anchor = blk.anchor if blk is not None and blk.anchor is not None else s
         origin = "body"
-        if blk is not None and blk.kind == "footnote":
+        if blk is not None and (blk.kind == "footnote" or id(blk) in self._notes):
             origin = "footnote"
+            if self._notes.get(id(blk)) is not None:
+                anchor = self._notes[id(blk)]  # a text file's note: the section of the sentence citing it
         sec = outline.at(anchor)
         cs, ce = sentence_bounds(ntext, s, e)
         f = c.fields
