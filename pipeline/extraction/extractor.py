@@ -37,9 +37,10 @@ CLAUSE_START = regex.compile(r"[.;:(\n\t•+\-–]|,|(?<![\p{L}])(?i:trong đó|
 _NUM = r"[0-9]+(?:[.,][0-9]+)*"
 _WORDS = r"[\p{L}\p{M}][\p{L}\p{M} \t]{0,40}?"
 BREAKDOWN = regex.compile(
-    r"(?:(?P<hn>%(n)s)[ \t]+(?P<hw>%(w)s)|(?:^|(?<=[\n.;(]|[-+•][ \t]))[ \t]*(?i:tổng[ \t]+số|số[ \t]+lượng|số)[ \t]+"
+    r"(?:(?P<hn>%(n)s)[ \t]+(?P<hw>%(w)s)|(?:^|(?<=[\n.;()]|[-+•][ \t]))[ \t]*(?i:tổng[ \t]+số|số[ \t]+lượng|số)[ \t]+"
     r"(?P<hl>%(w)s))"
-    r"[ \t]*(?::|\((?:[ \t]*(?i:trong đó|gồm|bao gồm)[ \t]*:?)?|,[ \t]*(?i:trong đó|gồm|bao gồm)[ \t]*:?)"
+    r"[ \t]*(?::|\((?:[ \t]*(?i:trong đó|gồm|bao gồm)[ \t]*:?)?|,[ \t]*(?i:trong đó|gồm|bao gồm)[ \t]*:?"
+    r"|(?(hl)(?=\n)|(?!)))"  # a "Số …" head may also be a line of its own (a heading "2. Số vụ án")
     r"[ \t]*(?:\n[ \t]*)*(?:[-+•][ \t]*)?"
     r"(?:%(w)s(?:[ \t]*:)?[ \t]*%(n)s(?:[ \t]*[,;][ \t]*(?:\n[ \t]*)*|[ \t]*\n[ \t\n]*)(?:[-+•][ \t]*)?){0,12}"
     r"%(w)s(?:[ \t]*:)?[ \t]*(?:\n[ \t]*){0,2}\Z" % {"n": _NUM, "w": _WORDS})
