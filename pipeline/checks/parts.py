@@ -1,20 +1,25 @@
 """(a) A total whose listed parts do not add up.
 
 Flags: a count or an amount of money followed by the list of its parts — after ``trong đó``, ``gồm``, ``bao
-gồm``, ``chia ra``, ``cụ thể:`` (the openers of ``patterns/checks.toml [parts]``), or inside brackets right after
-it — when the list is complete (its bracket closes, or its sentence ends), holds at least two parts of the
-total's kind whose units are the total's (or a kind of it: ``kế hoạch``, ``công văn`` of ``văn bản``; ``xã`` of
-``xã, thị trấn``), and their sum is not the total beyond the rounding of the figures as written ("22.143 tỷ
-đồng" may be 0.5 tỷ off). The total gets "parts do not add up to this total (46 + 7 + 150 + 11 = 214)". Totals
-joined by ``=`` ("44 lượt = 47 người = 44 vụ việc") are checked each against the parts of its own unit.
-Also flags any part above its total ("trong đó có 15 hội nghị" after "12 hội nghị"): "part above its total".
+gồm``, ``chia ra``, ``cụ thể:`` (the openers of ``patterns/checks.toml [parts]``), inside brackets right after it,
+or one item a line after such an opener ("trong đó:⏎+ …⏎+ …", one figure of the kind an item) — when the list is
+complete (its bracket closes, its sentence or its run of items ends), holds at least two parts of the total's kind
+whose units are the total's (or a kind of it: ``kế hoạch``, ``công văn`` of ``văn bản``; ``xã`` of ``xã, thị
+trấn``), and their sum is not the total beyond the rounding of the figures as written ("22.143 tỷ đồng" may be
+0.5 tỷ off). The total gets "parts do not add up to this total (46 + 7 + 150 + 11 = 214)". Totals joined by ``=``
+("44 lượt = 47 người = 44 vụ việc") are checked each against the parts of its own unit. Also flags any part above
+its total ("12 hội nghị, trong đó có 15 hội nghị trực tuyến"): "part above its total (15 > 12)".
 
-Leaves alone: a single part ("trong đó có 12 …" is a subset, not a breakdown) unless it is above the total; a
-list with a part of another unit (a breakdown of another kind: "12 hội nghị (với 1.500 lượt người …)"); a list
-of overlapping groups ("nữ", "dân tộc thiểu số": ``subset_words``) unless a part is above the total; a list that
-compares or changes ("giảm 225 lượt … so với năm 2022": ``change_words``); a list cut short ("…", "v.v"); figures
-with a qualifier (``trên``, ``gần``, a range) or a per-unit amount; percentages, ratios and dates; a list with a
-list of its own inside it outside brackets (each bracketed sub-list is checked on its own).
+Leaves alone (no sum): a single part ("trong đó có 12 …" is a subset, not a breakdown), the parts after ``trong
+đó có`` (some of them: ``partial_openers``), overlapping groups ("nữ", "dân tộc thiểu số": ``subset_words``), parts
+with a clause between them (more than a few words: steps of a process, not items), an item with two figures,
+a list cut short ("…", "v.v": ``unfinished``), figures with a qualifier (``trên``, ``gần``, a range) or a
+per-unit amount — of these only a part above its total is flagged. Leaves alone entirely: a list with a part of
+another unit (a breakdown of another kind: "12 hội nghị (với 1.500 lượt người …)"), of other dimensions ("dài
+63m, rộng 3m": ``dimensions``), that compares or changes ("giảm 225 lượt … so với năm 2022": ``change_words``), an
+exception or a rate ("(riêng huyện A: 02 cụm)", "mỗi": ``not_parts``), the terms of a formula ("X = … x … = 58
+triệu đồng. Trong đó: …"); a list with a list of its own inside it outside brackets (a bracketed sub-list is
+checked on its own); percentages, ratios and dates.
 """
 from __future__ import annotations
 
@@ -61,9 +66,10 @@ class _List:
     closes properly (``complete``) and whether it is a bracket with no opener ("100 đơn (77 đơn; 23 đơn)")."""
 
     def __init__(self, anchor: int, start: int, end: int, complete: bool, tight: bool,
-                 items: list[tuple[int, int]] | None = None):
+                 items: list[tuple[int, int]] | None = None, partial: bool = False):
         self.anchor, self.start, self.end, self.complete, self.tight = anchor, start, end, complete, tight
         self.items = items  # a list written one item a line ("trong đó:⏎+ …⏎+ …"): each item's span
+        self.partial = partial  # "trong đó có …": some of the parts, not all
 
 
 def _opener_at(text: str, pos: int, openers: regex.Pattern, w: Words):
@@ -91,7 +97,8 @@ def _lists(text: str, brackets, openers: regex.Pattern, w: Words) -> Iterator[_L
         m = _opener_at(text, a + 1, openers, w)
         if m:
             inner_openers.add(m.start())
-            yield _List(a, _after_opener(text, m.end()), b - 1, True, False)
+            yield _List(a, _after_opener(text, m.end()), b - 1, True, False,
+                        partial=_partial(text, m.start(), w))
         else:
             yield _List(a, a + 1, b - 1, True, True)
     # an opener in running text: "…, trong đó: đơn kỳ trước chuyển sang 21 đơn, … 79 đơn."
@@ -102,7 +109,7 @@ def _lists(text: str, brackets, openers: regex.Pattern, w: Words) -> Iterator[_L
         if "\n" in text[m.end():start] and not text[m.end():start].strip(" \t\n:,–-"):
             items = _items(text, text.rfind("\n", m.end(), start) + 1, brackets, w)
             if items:
-                yield _List(m.start(), items[0][0], items[-1][1], True, False, items)
+                yield _List(m.start(), items[0][0], items[-1][1], True, False, items, _partial(text, m.start(), w))
             continue
         colon = ":" in text[m.end():start]
         enclosing = [b for a, b in brackets.around(m.start())]
@@ -118,7 +125,11 @@ def _lists(text: str, brackets, openers: regex.Pattern, w: Words) -> Iterator[_L
                 end, complete = k, True
                 break
             k += 1
-        yield _List(m.start(), start, end, complete, False)
+        yield _List(m.start(), start, end, complete, False, partial=_partial(text, m.start(), w))
+
+
+def _partial(text: str, pos: int, w: Words) -> bool:
+    return bool(w.rx("parts", "partial_openers").match(text, pos))
 
 
 def _items(text: str, pos: int, brackets, w: Words) -> list[tuple[int, int]]:
@@ -243,7 +254,7 @@ def _check(lst: _List, text, rows, starts, brackets, openers, w: Words) -> Itera
         for p in exact:
             if amount(p) > t + slack(p) + slack(total) + 1e-9:
                 yield p, w.note("part_above", part=fmt(amount(p)), total=fmt(t))
-        if len(exact) < 2 or len(exact) != len(ps) or not lst.complete or cut_short or not plain:
+        if len(exact) < 2 or len(exact) != len(ps) or not lst.complete or cut_short or not plain or lst.partial:
             continue
         if _overlapping(ps, total, text, lst, w):
             continue
