@@ -82,14 +82,19 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+@lru_cache(maxsize=4)
+def _page_line_rx(page_words: tuple[str, ...]) -> regex.Pattern:
+    words = "|".join(regex.escape(w) for w in sorted(page_words, key=len, reverse=True)) or "trang"
+    return regex.compile(r"[ \t\u00a0\f\r]*(?:[-–—][ \t]*(?P<d>[0-9]{1,4})[ \t]*[-–—]|(?i:%s)\.?[ \t]*(?P<w>[0-9]{1,4})"
+                         r"(?:[ \t]*/[ \t]*[0-9]{1,4})?|(?P<b>[0-9]{1,4})(?:[ \t]*/[ \t]*[0-9]{1,4})?)[ \t\u00a0\f\r]*" % words)
+
+
 def page_furniture(text: str, page_words: list[str]) -> list[tuple[int, int]]:
     """Page-number lines of a text converted from PDF (its own furniture, not the report's words): a line holding
     only "- 12 -", "Trang 12", "Trang 12/35" — or a bare "12" / "12/35" next to a form feed or in the run of page
-    numbers the document carries (12 one page, 13 the next). Each span is the line with the line breaks after it,
-    so that a sentence a page break cut reads on across it."""
-    rx = regex.compile(r"[ \t\u00a0\f\r]*(?:[-–—][ \t]*(?P<d>[0-9]{1,4})[ \t]*[-–—]|(?i:%s)\.?[ \t]*(?P<w>[0-9]{1,4})"
-                       r"(?:[ \t]*/[ \t]*[0-9]{1,4})?|(?P<b>[0-9]{1,4})(?:[ \t]*/[ \t]*[0-9]{1,4})?)[ \t\u00a0\f\r]*"
-                       % "|".join(regex.escape(w) for w in sorted(page_words, key=len, reverse=True) or ["trang"]))
+    numbers the document carries (12 one page, 13 the next, a page or more apart). Each span is the line with the
+    line breaks after it, so that a sentence a page break cut reads on across it."""
+    rx = _page_line_rx(tuple(page_words))
     found = []  # (start, end of the span, number, sure)
     for m in regex.finditer(r"[^\n\f]+", text):  # a form feed ends a line as a line break does
         pm = rx.fullmatch(m.group())
@@ -104,38 +109,32 @@ def page_furniture(text: str, page_words: list[str]) -> list[tuple[int, int]]:
         near_ff = "\f" in text[lo:end]
         n = int(pm.group("d") or pm.group("w") or pm.group("b"))
         found.append((m.start(), end, n, bool(pm.group("d") or pm.group("w")) or near_ff))
-    out = []
-    for k, (a, z, n, sure) in enumerate(found):
-        if not sure:  # a bare number: a page number only in the run of its neighbours, a page or more apart
-            sure = any(n2 == n - 1 and 300 <= a - a2 <= 12000 for a2, _, n2, _ in found[:k]) or \
-                any(n2 == n + 1 and 300 <= a2 - a <= 12000 for a2, _, n2, _ in found[k + 1:])
-        if sure:
-            out.append((a, z))
-    return out
+    at: dict[int, list[int]] = {}
+    for a, _, n, _ in found:
+        at.setdefault(n, []).append(a)
+
+    def near(n: int, lo: int, hi: int) -> bool:  # a line numbered n starts within [lo, hi]
+        xs = at.get(n, [])
+        k = bisect.bisect_left(xs, lo)
+        return k < len(xs) and xs[k] <= hi
+
+    return [(a, z) for a, z, n, sure in found
+            if sure or near(n - 1, a - 12000, a - 300) or near(n + 1, a + 300, a + 12000)]
 
 
 # the mark a footnote's line opens with, by the way a converted text writes it
 NOTE_LINE = regex.compile(r"[ \t]*(?:(?P<sup>[\u00b9\u00b2\u00b3\u2070-\u2079]+)|<sup>(?P<html>[0-9]+)</sup>"
                           r"|\((?P<paren>[0-9]{1,2})\)(?=\S)|\[\^(?P<md>[^\]\s]{1,20})\]:|\[(?P<bracket>[0-9]{1,3})\](?=[ \t]*\S)"
                           r"|(?P<plain>[1-9][0-9]?)(?=[ \t]+\p{Lu}))")
-SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-SUPER_BACK = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+# the marks that cite a note in the body, by form: a superscript (¹²), <sup>12</sup>, [^12], [12]; "(12)" glued to
+# the cited words and a number glued to the cited word ("duyệt12") count only for notes written that way
 _SUPS = "\u00b9\u00b2\u00b3\u2070-\u2079"
-
-
-def _citation(style: str, key: str) -> regex.Pattern:
-    """Where the body cites note ``key``: its mark in any of the forms a converted text writes it — a superscript
-    (¹²), <sup>12</sup>, [^12] or [12]; "(12)" or a number glued to the cited word ("duyệt12.") only for notes
-    written that way."""
-    k = regex.escape(key)
-    forms = [rf"\[\^{k}\](?!:)"]
-    if key.isdigit():
-        forms += [rf"(?<![{_SUPS}]){key.translate(SUPER)}(?![{_SUPS}])", rf"<sup>\s*{k}\s*</sup>", rf"\[{k}\]"]
-    if style == "paren":
-        forms.append(rf"(?<=\S)\({k}\)")
-    if style == "plain":
-        forms.append(rf"(?<=[\p{{Ll}}\p{{M}}.,;:”\"’)]){k}(?![0-9\p{{L}}])")
-    return regex.compile("|".join(forms))
+CITATION = regex.compile(
+    r"(?=[%(s)s<\[(1-9])(?:(?P<sup>(?<![%(s)s])[%(s)s]+(?![%(s)s]))|<sup>\s*(?P<html>[0-9]+)\s*</sup>|\[\^(?P<md>[^\]\s]{1,20})\](?!:)"
+    r"|\[(?P<bracket>[0-9]{1,3})\]|(?<=\S)\((?P<paren>[0-9]{1,2})\)"
+    r"|(?<=[\p{Ll}\p{M}”\"’)])(?P<plain>[1-9][0-9]?)(?![0-9\p{L}]|[.,][0-9]))" % {"s": _SUPS})
+SUPER_BACK = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+NOTE_FORMS = {"paren": {"paren"}, "plain": {"plain"}}  # besides sup, html, md, bracket, which any note accepts
 
 
 def note_anchors(text: str, blocks: list[Block], closing: int | None) -> dict[int, int | None]:
@@ -159,18 +158,24 @@ def note_anchors(text: str, blocks: list[Block], closing: int | None) -> dict[in
         out[i] = None
     if not notes:
         return out
-    is_note = set(out)
-    body = [(b.start, b.end) for i, b in enumerate(blocks) if i not in is_note]
+    body = [(b.start, b.end) for i, b in enumerate(blocks) if i not in out]
     starts = [a for a, _ in body]
+    firsts = [a + len(text[a:z]) - len(text[a:z].lstrip()) for a, z in body]  # each line's first character
+    marks: dict[str, list[tuple[int, str]]] = {}  # key → (offset, form) of every mark in the body, in text order
+    for c in CITATION.finditer(text):
+        k = bisect.bisect_right(starts, c.start()) - 1
+        if k < 0 or c.start() >= body[k][1] or c.start() <= firsts[k]:
+            continue  # not in the body, or opening its line (a note's own mark)
+        form = c.lastgroup
+        marks.setdefault(c.group(form).translate(SUPER_BACK), []).append((c.start(), form))
     for i, b, m in notes:
         if closing is not None and b.start >= closing:
             continue
-        style = next(k for k, v in m.groupdict().items() if v is not None)
-        key = m.group(style).translate(SUPER_BACK)
-        for c in _citation(style, key).finditer(text, 0, b.start):
-            k = bisect.bisect_right(starts, c.start()) - 1
-            if k >= 0 and c.start() < body[k][1] and text[body[k][0]:c.start()].strip():
-                out[i] = c.start()  # in the body, not opening its line: the last one before the note
+        style = m.lastgroup
+        allowed = {"sup", "html", "md", "bracket"} | NOTE_FORMS.get(style, set())
+        found = [a for a, form in marks.get(m.group(style).translate(SUPER_BACK), ())
+                 if a < b.start and form in allowed]
+        out[i] = found[-1] if found else None  # the last one before the note
     return out
 
 
