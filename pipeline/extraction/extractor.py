@@ -224,6 +224,7 @@ class Extractor:
         # of the time
         self.plan = Plan(self.g.rules)
         self.page_words = [w.lower() for w in lex.get("page_words", ["trang"])]
+        self.verb_nouns = {" ".join(w.lower().split()) for w in lex.get("verb_nouns", [])}
 
     # ------------------------------------------------------------------ proposals
     def proposals(self, text: str):
@@ -366,8 +367,8 @@ class Extractor:
                     return True
         if not g.get("qual") and self.name_before(text, s):
             unit = self.counted_noun(text, e)[0] if e is not None else None
-            strong = unit and (unit.split()[0] in self.classifiers or tuple(unit.replace(",", " ,").split())
-                               in self.noun_set)
+            strong = unit and unit not in self.verb_nouns and (
+                unit.split()[0] in self.classifiers or tuple(unit.replace(",", " ,").split()) in self.noun_set)
             if not strong or self.name_head_before(text, s):
                 return True
         if self.freq_rx.search(text, max(0, s - 12), s):
@@ -622,6 +623,8 @@ class Extractor:
             return
         value = N.number(g["n1"])
         unit, end = self.counted_noun(text, e)
+        if unit in self.verb_nouns and regex.fullmatch(r"(?:19|20)[0-9]{2}", g["n1"]):
+            return  # "Luật Đất đai 2024 quy định …": a year, then the verb
         # a small number (no leading zero) opening a line before a capital word: a footnote's number
         # ("1 Thông báo số 507-TB/HU …"); a padded "03 Ban Chỉ đạo" stays a count
         line_start = text.rfind("\n", 0, s) + 1
