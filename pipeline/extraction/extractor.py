@@ -731,11 +731,13 @@ class Extractor:
         the text the user sees when NFC changed it."""
         # the rules read the text without its page furniture (page-number lines and form feeds of a text converted
         # from PDF); offsets are unchanged and every row's text is still the document's own
-        ntext = mask(doc.text, page_furniture(doc.text, self.page_words))
+        tables = [b for b in doc.blocks if b.kind == "table"]
+        furniture = [(a, z) for a, z in page_furniture(doc.text, self.page_words)
+                     if _block_at(tables, a) is None]  # a cell holding a number is a table's, not the page's
+        ntext = mask(doc.text, furniture)
         self._text = ntext
         self._orig = orig if orig is not None else doc.text
         o = (lambda i: back[i]) if back else (lambda i: i)
-        tables = [b for b in doc.blocks if b.kind == "table"]
         cells, skip = read_tables(doc.blocks, ntext, outline, self.scales,
                                   {c.lower() for c in self.g.lexicon.get("currency", [])})
         text_cells = [c for c in cells if c.numeric is None]
