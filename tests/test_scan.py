@@ -58,7 +58,7 @@ def test_same_matches_as_finditer_on_the_reports(extractor):
         want = finditer_all(extractor.g.rules, text)
         assert planned(extractor.plan, text) == want
         n += len(want)
-    assert n > 3000
+    assert n > (3000 if (SHARED / "corpus-extra").is_dir() else 2000)  # without ../shared: the bundled corpus only
 
 
 @settings(max_examples=150, deadline=None)
