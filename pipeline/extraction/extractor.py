@@ -625,6 +625,8 @@ class Extractor:
         unit, end = self.counted_noun(text, e)
         if unit in self.verb_nouns and regex.fullmatch(r"(?:19|20)[0-9]{2}", g["n1"]):
             return  # "Luật Đất đai 2024 quy định …": a year, then the verb
+        if not g.get("qual") and regex.search(r"[0-9][ \t]?[-–][ \t]?\Z", text[max(0, s - 4):s]):
+            return  # "Bảng 1-4 trang 14": the upper end of a range the range rule refused is no count alone
         # a small number (no leading zero) opening a line before a capital word: a footnote's number
         # ("1 Thông báo số 507-TB/HU …"); a padded "03 Ban Chỉ đạo" stays a count
         line_start = text.rfind("\n", 0, s) + 1
