@@ -128,9 +128,8 @@ def test_000_ratio_above_its_whole(extractor, tmp_path):
     assert ("120/100", "part above its whole (120/100)") in noted(rows)
 
 
-@pytest.mark.xfail(reason="the extractor refuses 'n/d noun' with n above d (extraction/extractor.py, ratio): "
-                          "no row reaches the check", strict=False)
 def test_000_ratio_above_its_whole_as_written(extractor, tmp_path):
+    """"120/100 đơn" as the report writes it is a ratio (not a day and month: 100 is no month) and is flagged."""
     path = report(tmp_path, "000_f9135524f0dbee1e.txt", ("86/100 đơn; số đơn", "120/100 đơn; số đơn"))
     _, rows, _ = run_file(extractor, path, "000")
     assert any(t.startswith("120/100") and n.startswith("part above its whole") for t, n in noted(rows))

@@ -309,8 +309,8 @@ class Extractor:
                 prio += 2  # "tăng 2 vụ so với cùng kỳ (14/12)": the figure's pair of years, not a day and month
             yield Cand("ratio", self._digits(m), (m.start(), m.end()), prio, {"value": value, "unit": unit})
             return
-        if a > b:
-            return
+        if a > b and (b <= 12 and a <= 31 or b >= 1900 or not float(a).is_integer() or not float(b).is_integer()):
+            return  # "20/10": a day and a month; "2024/2023": years; "9,5/9": a score's parts
         if name == "ratio_nouns":
             # one ratio only when the noun after the second number is the noun after the first
             ua, _ = self.counted_noun(text, m.start("ua") - 1)
