@@ -154,3 +154,18 @@ class Brackets:
         """The groups that hold ``pos`` (open before it, close after it)."""
         i, j = bisect_left(self.starts, pos - self.limit), bisect_left(self.starts, pos)
         return [(a, b) for a, b in self.spans[i:j] if b > pos]
+
+
+# where the clause a value stands in begins: after the last . ; : ! ? line break, tab or comma (not a number's), and,
+# when asked, an opening bracket
+_CLAUSE_START = {False: regex.compile(r".*(?:[.;:!?\n\t]|,(?![0-9]))", regex.S),
+                 True: regex.compile(r".*(?:[.;:!?\n\t(]|,(?![0-9]))", regex.S)}
+
+
+def clause_before(text: str, start: int, reach: int, bracket: bool = False) -> str:
+    """The text of the clause before offset ``start``, looking back at most ``reach`` characters (``bracket``: an
+    opening bracket begins a clause too)."""
+    before = text[max(0, start - reach):start]
+    m = _CLAUSE_START[bracket].match(before)
+    return before[m.end():] if m else before
+

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 import regex
 
 from ..records import Indicator
-from .common import Doc, Words, fmt, ratio
+from .common import Doc, Words, clause_before, fmt, ratio
 
-CLAUSE_START = regex.compile(r".*(?:[.;:!?\n\t]|,(?![0-9]))", regex.S)
 FORMULA = regex.compile(r"[=×⋅*+^≈√]|(?<![\p{L}])x(?![\p{L}])|[0-9]")
 
 
@@ -33,10 +32,7 @@ def flag(doc: Doc, w: Words) -> Iterator[tuple[Indicator, str]]:
             continue
         if compare.search(f"{r.row} {r.col}"):
             continue
-        lo = max(0, r.char_start - 160)
-        before = text[lo:r.char_start]
-        m = CLAUSE_START.match(before)
-        clause = before[m.end():] if m else before
+        clause = clause_before(text, r.char_start, 160)
         after = text[r.char_end:r.char_end + 80]
         after = regex.split(r"[.;!?\n\t]", after, maxsplit=1)[0]
         if compare.search(clause) or compare.search(after):

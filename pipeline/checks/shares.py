@@ -18,9 +18,8 @@ from collections.abc import Iterator
 import regex
 
 from ..records import Indicator
-from .common import Doc, Words, amount
+from .common import Doc, Words, amount, clause_before
 
-CLAUSE_START = regex.compile(r".*(?:[.;:!?\n\t(]|,(?![0-9]))", regex.S)
 
 
 def flag(doc: Doc, w: Words) -> Iterator[tuple[Indicator, str]]:
@@ -38,10 +37,7 @@ def flag(doc: Doc, w: Words) -> Iterator[tuple[Indicator, str]]:
             continue
         if r.origin == "table" and r.col and header_rx.search(f"{r.row} {r.col}"):
             continue
-        lo = max(0, r.char_start - 200)
-        before = text[lo:r.char_start]
-        m = CLAUSE_START.match(before)
-        clause = before[m.end():] if m else before
+        clause = clause_before(text, r.char_start, 200, bracket=True)
         after = regex.split(r"[.;!?\n\t]|,(?![0-9])", text[r.char_end:r.char_end + 60], maxsplit=1)[0]
         if before_rx.search(clause) or after_rx.search(after):
             continue

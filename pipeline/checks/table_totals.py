@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 import regex
 
+from ..extraction.tables import block_cells
 from ..records import Block, Indicator
 from .common import Doc, Words, amount, fmt, slack
 
@@ -49,16 +50,6 @@ def flag(doc: Doc, w: Words) -> Iterator[tuple[Indicator, str]]:
         yield from grid.column_totals(w)
 
 
-def _cells(text: str, b: Block) -> list[tuple[int, int]]:
-    if b.cells:
-        return b.cells
-    out, pos = [], b.start
-    for part in text[b.start:b.end].split("\t"):
-        out.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    return out
-
-
 class _Grid:
     """A table's values as a grid: its lines (table rows, in order) × its columns (header paths, in order)."""
 
@@ -74,7 +65,7 @@ class _Grid:
             b = blocks[k]
             line_of[b.start] = b
             by_line[b.start][r.col].append(r)
-            cells = _cells(text, b)
+            cells = block_cells(text, b)
             idx = next((i for i, (a, z) in enumerate(cells) if a <= r.char_start < z), None)
             if idx is not None:
                 col_pos[r.col].append(idx)
@@ -95,7 +86,7 @@ class _Grid:
                 elif vs[0].kind in KINDS or len(vs) > 1:
                     self.unknown.add(ln)
             b = line_of[ln]
-            for a, z in _cells(text, b):
+            for a, z in block_cells(text, b):
                 t = text[a:z]
                 if any(a <= v.char_start < z for vs in cols.values() for v in vs):
                     continue

@@ -90,7 +90,7 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
     skip: list[tuple[int, int]] = []  # spans the text rules must not read: numeric cells, indexes, numbering
     for ti, rows in enumerate(groups, 1):
         header: list[list[str]] = []
-        width = max(len(_cells(ntext, b)) for b in rows)
+        width = max(len(block_cells(ntext, b)) for b in rows)
         seen_data = False
         group_label = ""
         title = outline.table_titles.get(rows[0].table if rows[0].table is not None else -1, "") or \
@@ -101,7 +101,7 @@ def read_tables(blocks: list[Block], ntext: str, outline: Outline, scales: dict[
         for b in rows:
             if b.style == "md-rule":  # |---|---| under a Markdown table's header
                 continue
-            cells = _cells(ntext, b)
+            cells = block_cells(ntext, b)
             texts = [ntext[a:z].strip() for a, z in cells]
             if _column_numbering(texts):
                 seen_data = True
@@ -168,14 +168,18 @@ def _adjacent(text: str, a: Block, b: Block) -> bool:
     return text[a.end:b.start].count("\n") <= 1
 
 
-def _cells(text: str, b: Block) -> list[tuple[int, int]]:
-    if b.cells:
-        return b.cells
-    out, pos = [], b.start
-    for part in text[b.start:b.end].split("\t"):
+def tab_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the tab-separated cells of ``text[start:end]``."""
+    out, pos = [], start
+    for part in text[start:end].split("\t"):
         out.append((pos, pos + len(part)))
         pos += len(part) + 1
     return out
+
+
+def block_cells(text: str, b: Block) -> list[tuple[int, int]]:
+    """A table row's cells: those the reader recorded, else its tab-separated parts."""
+    return b.cells or tab_cells(text, b.start, b.end)
 
 
 def _column_numbering(texts: list[str]) -> bool:

@@ -7,6 +7,7 @@ import bisect
 import re
 from functools import lru_cache
 
+from ...extraction.tables import tab_cells
 from .highlight import _Pieces
 from .templates import asset, catalogue, render, tr
 
@@ -76,7 +77,7 @@ def _table_rows(text: str, fmt: str, table_starts: list[int]):
             for b in blocks:
                 if b.style == "md-rule" and rows:  # |---|---|: hidden in the row above
                     continue
-                cells = list(b.cells) or _tab_cells(text, b.start, b.end)
+                cells = list(b.cells) or tab_cells(text, b.start, b.end)
                 rows.append([b.start, cells, b.end])
             for i, r in enumerate(rows):
                 r[2] = rows[i + 1][0] if i + 1 < len(rows) else min(n, blocks[-1].end + 1)
@@ -103,16 +104,8 @@ def _table_rows(text: str, fmt: str, table_starts: list[int]):
         has_value = first < len(table_starts) and table_starts[first] < end
         cells_inside = any("\t" in text[a:b].strip() for a, b in run)
         if cells_inside and (fmt in TAB_ROWS_ONLY or len(run) > 1 or blank_after or has_value):
-            yield [(a, _tab_cells(text, a, b), min(n, b + 1)) for a, b in run]
+            yield [(a, tab_cells(text, a, b), min(n, b + 1)) for a, b in run]
         i = k + 1
-
-
-def _tab_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out, pos = [], start
-    for part in text[start:end].split("\t"):
-        out.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    return out
 
 
 def _is_number(t: str) -> bool:
