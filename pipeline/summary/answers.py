@@ -27,7 +27,7 @@ import pandas as pd
 import regex
 from rapidfuzz import fuzz
 
-from ..grammar import table
+from ..grammar import alternation, table
 from . import sums
 from .asks import Ask, parse, unit_of
 
@@ -47,8 +47,8 @@ _SKIP = set(_M["function_words"]) | set(_M["generic"]) | set(_A["plain_words"])
 
 
 def _phrases(words) -> regex.Pattern:
-    alt = "|".join(r"\s+".join(map(regex.escape, w.split())) for w in sorted(words, key=len, reverse=True))
-    return regex.compile(rf"(?<![\p{{L}}\p{{M}}])(?:{alt})(?![\p{{L}}\p{{M}}])", regex.IGNORECASE)
+    """The phrases as whole words (the grammar's alternation: longest first, any white space), any case."""
+    return regex.compile(rf"(?<![\p{{L}}\p{{M}}]){alternation(words)}(?![\p{{L}}\p{{M}}])")
 
 
 LEVELS_ASKED = _phrases(_A["levels_asked"])
@@ -68,9 +68,7 @@ SAME = {k.casefold(): {v.casefold() for v in vs} for k, vs in _A["same_thing"].i
 # or a new paragraph; a hard-wrapped line goes on in lower case)
 CLAUSE_STOP = regex.compile(r"[;.(:]|\s[-–]\s|\n\s*(?=[\p{Lu}\d])")
 COMMA_STOP = regex.compile(CLAUSE_STOP.pattern + r"|,")
-PART_OPENER = regex.compile(r"(?i)(?<![\p{L}\p{M}])(?:" + "|".join(
-    r"\s+".join(map(regex.escape, w.split())) for w in sorted(table("summary")["sums"]["part_openers"], key=len,
-                                                             reverse=True)) + r")(?![\p{L}\p{M}])")
+PART_OPENER = _phrases(table("summary")["sums"]["part_openers"])
 
 
 @dataclass

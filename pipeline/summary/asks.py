@@ -20,7 +20,7 @@ from pathlib import Path
 
 import regex
 
-from ..grammar import table
+from ..grammar import alternation, table
 from ..i18n import _
 from .template import SummaryError, Template
 
@@ -42,7 +42,7 @@ class Ask:
 
 
 def _alt(words) -> str:
-    return "|".join(r"\s+".join(map(regex.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+    return alternation(words, case_insensitive=False)  # the grammar's own: longest first, any white space
 
 
 @lru_cache(maxsize=1)
