@@ -456,12 +456,13 @@ def structural_reasons(ind: pd.DataFrame, texts: dict[str, str]) -> pd.Series:
     return why.where(keep, "")
 
 
-def answer_all(asks: list[Ask], values: pd.DataFrame, columns: dict[str, str], texts: dict[str, str]) -> list[Answer]:
+def answer_all(asks: list[Ask], values: pd.DataFrame, columns: dict[str, str], texts: dict[str, str],
+               why: pd.Series | None = None) -> list[Answer]:
     """One answer per (ask, document column), asks in template order, documents in column order."""
     v = values.copy()
     if "review" in v.columns:
         v = v[v["review"] != "wrong"]
-    why = structural_reasons(v, texts)
+    why = structural_reasons(v, texts) if why is None else why  # summarise reads them once for the mapping too
     by_doc = {d: g for d, g in v.groupby("doc_id", sort=False)}
     out = []
     for a in asks:
@@ -489,7 +490,7 @@ __all__ = ["ANSWER_COLUMNS", "Answer", "STATUSES", "answer", "answer_all", "cand
 
 
 def place_by_answers(mapping: pd.DataFrame, values: pd.DataFrame, at: pd.Series, asks: list[Ask],
-                     texts: dict[str, str]) -> pd.DataFrame:
+                     texts: dict[str, str], why: pd.Series | None = None) -> pd.DataFrame:
     """A section the mapping could only place by its parent (``inherited``) goes to the template section whose ask
     its own figures answer plainly: "c) Tham gia hòa giải ở cơ sở và tiếp công dân" under a heading mapped to "3"
     holds "hòa giải 58 vụ việc" and "87,9%", which answer the asks of 3.1, so it is placed at 3.1 (method
@@ -498,7 +499,7 @@ def place_by_answers(mapping: pd.DataFrame, values: pd.DataFrame, at: pd.Series,
     if not asks or mapping.empty:
         return mapping
     m = mapping.copy()
-    why = structural_reasons(values, texts)
+    why = structural_reasons(values, texts) if why is None else why
     moved: dict[tuple[str, str], tuple[str, str]] = {}  # (doc, section path) → (template path, title)
     for k in range(len(m)):
         row = m.iloc[k]

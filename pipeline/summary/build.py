@@ -14,7 +14,7 @@ import pandas as pd
 from ..i18n import _
 from ..outputs.files import read_table, review_pages, write_csv
 from . import sums
-from .answers import ANSWER_COLUMNS, Answer, answer_all, place_by_answers
+from .answers import ANSWER_COLUMNS, Answer, answer_all, place_by_answers, structural_reasons
 from .asks import Ask, load_asks, read_asks
 from .mapping import MAPPING_COLUMNS, Match, Scorer, Texts, Vectoriser, map_document
 from .template import Node, SummaryError, Template, link_parents, load_template
@@ -187,7 +187,9 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
     ind, sections, documents = tables["indicators"], tables["sections"], tables["documents"]
     mapping = build_mapping(tpl, sections, texts)
     asks = load_asks(Path(asks_file), tpl) if asks_file else read_asks(tpl)
-    mapping = place_by_answers(mapping, ind, locate(ind, mapping), asks, texts)
+    unreviewed_wrong = ind[ind["review"] != "wrong"] if "review" in ind.columns else ind
+    parts_why = structural_reasons(unreviewed_wrong, texts)  # parts, changes, repeats: read once, used twice
+    mapping = place_by_answers(mapping, ind, locate(ind, mapping), asks, texts, parts_why)
 
     at = locate(ind, mapping)
     values = ind.copy()
@@ -228,7 +230,7 @@ def summarise(outdir: Path, template: Path, dest: Path | None = None, asks_file:
     table = pd.DataFrame(rows, columns=["template_path", "template_title", "kind", "unit", *columns.values()])
     periods = dict(zip(documents["doc_id"], documents["period"])) if "period" in documents.columns else {}
     reports = {d: h for d, h in columns.items() if d not in same_file(documents, Path(template))}
-    answers = answer_all(asks, values, reports, texts)
+    answers = answer_all(asks, values, reports, texts, parts_why)
     result = Summary(dest, mapping, values, table, ids, columns, left_out, asks, answers, periods)
     write_csv(dest / "mapping.csv", mapping[MAPPING_COLUMNS])
     write_csv(dest / "asks.csv", pd.DataFrame([a.row() for a in answers], columns=ANSWER_COLUMNS))
